@@ -1,0 +1,74 @@
+# KTRDR MCP tools: a wasm32-wasip2 component, the wasmtime host that serves it over MCP stdio,
+# and a reference KTRDR backend. `make demo` and `make test` each do all their own set-up.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CARGO        ?= cargo
+WASM_TARGET  := wasm32-wasip2
+WASM_TOOLS_VERSION := 1.243.0
+COMPONENT    := target/$(WASM_TARGET)/release/ktrdr_tools.wasm
+NATIVE       := --profile native
+HOST_BIN     := target/native/ktrdr-mcp
+BACKEND_BIN  := target/native/ktrdr-backend
+VENV         := .venv
+PYTHON       := $(VENV)/bin/python
+
+.PHONY: help setup setup-rust setup-python setup-node build component host backend test \
+        test-unit test-contract test-host test-e2e quality demo bench fuzz soak data clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+setup: setup-rust setup-python setup-node ## Install every tool the build and tests need
+
+setup-rust: ## The wasm32-wasip2 target and wasm-tools
+	rustup target add $(WASM_TARGET)
+	@command -v wasm-tools >/dev/null && wasm-tools --version | grep -q '$(WASM_TOOLS_VERSION)' \
+	  || $(CARGO) install wasm-tools --locked --version $(WASM_TOOLS_VERSION)
+
+setup-python: $(VENV)/.installed ## Project-local venv with the official MCP Python SDK
+
+$(VENV)/.installed: tests/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+setup-node: node_modules/.installed ## Project-local MCP Inspector CLI
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build: component host backend ## Build the component, the host and the backend
+
+component: setup-rust ## The release component (target/wasm32-wasip2/release/ktrdr_tools.wasm)
+	$(CARGO) build --release --target $(WASM_TARGET)
+
+host: component ## The MCP host binary (target/native/ktrdr-mcp)
+	$(CARGO) build $(NATIVE) -p ktrdr-mcp
+
+backend: ## The reference backend binary (target/native/ktrdr-backend)
+	$(CARGO) build $(NATIVE) -p ktrdr-backend
+
+test: setup build quality test-unit test-contract test-host test-e2e ## Everything CI checks
+
+test-unit: ## Component unit tests (native)
+	$(CARGO) test -p ktrdr-tools
+
+test-contract: backend ## Backend contract tests against the real binary
+	$(CARGO) test $(NATIVE) -p ktrdr-backend
+
+test-host: host backend ## Host integration tests (rmcp client, real backend)
+	$(CARGO) test $(NATIVE) -p ktrdr-mcp
+
+test-e2e: build setup-python setup-node ## End-to-end tests with the official MCP Python SDK
+	$(PYTHON) -m pytest -q tests
+
+quality: setup-rust ## fmt check and clippy -D warnings for both targets
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --target $(WASM_TARGET) -p ktrdr-tools -- -D warnings
+	$(CARGO) clippy $(NATIVE) --workspace --all-targets -- -D warnings
+
+clean: ## Remove build outputs
+	$(CARGO) clean

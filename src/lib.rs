@@ -1,0 +1,1 @@
+//! KTRDR tools component.
