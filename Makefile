@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 CARGO        ?= cargo
 WASM_TARGET  := wasm32-wasip2
-WASM_TOOLS_VERSION := 1.243.0
+WASM_TOOLS_VERSION := 1.263.0
 COMPONENT    := target/$(WASM_TARGET)/release/ktrdr_tools.wasm
 NATIVE       := --profile native
 HOST_BIN     := target/native/ktrdr-mcp
@@ -62,8 +62,11 @@ test-contract: backend ## Backend contract tests against the real binary
 test-host: host backend ## Host integration tests (rmcp client, real backend)
 	$(CARGO) test $(NATIVE) -p ktrdr-mcp
 
-test-e2e: build setup-python setup-node ## End-to-end tests with the official MCP Python SDK
-	$(PYTHON) -m pytest -q tests
+test-e2e: build setup-python setup-node ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI
+	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e
+
+demo: build setup-python ## The main job: backend + host + the plan's three workflows, with a transcript
+	$(PYTHON) tests/e2e/demo.py
 
 quality: setup-rust ## fmt check and clippy -D warnings for both targets
 	$(CARGO) fmt --all -- --check

@@ -1,0 +1,299 @@
+"""The plan's three workflows (data loading, training, discovery), driven through a real MCP client.
+
+Each workflow checks what it sees as it goes (raising `WorkflowError` on the first surprise) and
+narrates each call through `ToolSession.say`, so the same code is the E2E test and `make demo`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import jsonschema
+from mcp import Client
+
+from harness import host_parameters
+
+LONG_STRATEGY = "mlp_long"
+"""A shipped strategy that trains for minutes: long enough to watch and cancel."""
+
+QUICK_STRATEGY = "mlp_basic"
+"""A shipped strategy that finishes in a few seconds."""
+
+PACED_MODE = "tail"
+"""A data-load mode that fetches in paced segments, so the load is observably running."""
+
+FINAL_STATUSES = {"completed", "failed", "cancelled"}
+
+
+class WorkflowError(AssertionError):
+    """A workflow saw something other than what the tools promise."""
+
+
+def check(condition: bool, message: str) -> None:
+    """Raise `WorkflowError(message)` unless `condition` holds."""
+    if not condition:
+        raise WorkflowError(message)
+
+
+def _brief(value: Any, limit: int = 110) -> str:
+    text = json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ToolSession:
+    """An MCP session on the host that knows each tool's schemas and narrates every call."""
+
+    def __init__(self, client: Client, tools: dict[str, Any], backend_url: str, say: Callable[[str], None]) -> None:
+        self.client = client
+        self.tools = tools
+        self.backend_url = backend_url
+        self.say = say
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, backend_url: str, mode: str, say: Callable[[str], None] = lambda _line: None
+    ) -> AsyncIterator[ToolSession]:
+        """Spawn the host on `backend_url` and connect with `mode` ("legacy": initialize; "auto": discover)."""
+        async with Client(host_parameters(backend_url), mode=mode) as client:
+            listing = await client.list_tools()
+            yield cls(client, {tool.name: tool for tool in listing.tools}, backend_url, say)
+
+    async def _raw_call(self, name: str, arguments: dict[str, Any]) -> Any:
+        check(name in self.tools, f"the host does not list the tool {name}")
+        return await self.client.call_tool(name, arguments)
+
+    async def call(self, name: str, key_fields: tuple[str, ...] = (), **arguments: Any) -> dict[str, Any]:
+        """Call a tool that must succeed; return its structured result, checked against its outputSchema."""
+        result = await self._raw_call(name, arguments)
+        text = result.content[0].text if result.content else ""
+        check(not result.is_error, f"{name}({_brief(arguments)}) failed: {text}")
+        data = result.structured_content
+        check(isinstance(data, dict), f"{name} returned no structuredContent")
+        schema = self.tools[name].output_schema
+        check(schema is not None, f"{name} declares no outputSchema")
+        try:
+            jsonschema.validate(data, schema)
+        except jsonschema.ValidationError as error:
+            raise WorkflowError(f"{name} result breaks its outputSchema: {error.message}") from error
+        check(json.loads(text) == data, f"{name}'s text content is not the same JSON as its structuredContent")
+        shown = {key: data[key] for key in key_fields if key in data} if key_fields else data
+        self.say(f"  {name}({_brief(arguments, 70)})\n      -> {_brief(shown)}")
+        return data
+
+    async def call_error(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Call a tool that must fail; return its structured error `{status_code, code, message, details}`."""
+        result = await self._raw_call(name, arguments)
+        text = result.content[0].text if result.content else ""
+        check(result.is_error, f"{name}({_brief(arguments)}) should have failed but returned {text[:200]}")
+        error = result.structured_content
+        check(isinstance(error, dict), f"{name}'s error has no structuredContent")
+        check(
+            set(error) == {"status_code", "code", "message", "details"},
+            f"{name}'s error has fields {sorted(error)}",
+        )
+        check("\n" not in text.strip(), f"{name}'s error text is not one line: {text!r}")
+        self.say(f"  {name}({_brief(arguments, 70)})\n      -> error {error['code']}: {error['message']}")
+        return error
+
+    async def wait_for(
+        self, operation_id: str, ready: Callable[[dict[str, Any]], bool], what: str, within: float = 120.0
+    ) -> dict[str, Any]:
+        """Poll get_operation_status (quietly) until `ready(status)` holds; fail after `within` seconds."""
+        deadline = time.monotonic() + within
+        while True:
+            result = await self._raw_call("get_operation_status", {"operation_id": operation_id})
+            check(not result.is_error, f"get_operation_status({operation_id}) failed while waiting for {what}")
+            status = result.structured_content
+            if ready(status):
+                return status
+            check(time.monotonic() < deadline, f"{operation_id} never reached {what} (last: {status['status']})")
+            await anyio.sleep(0.05)
+
+
+def cached_bar_count(api_url: str, symbol: str, timeframe: str) -> int:
+    """Bars the backend serves for `symbol`/`timeframe` from its cache (GET /data/{symbol}/{timeframe})."""
+    with urllib.request.urlopen(f"{api_url}/data/{symbol}/{timeframe}", timeout=10) as response:
+        body = json.load(response)
+    return len(body["data"]["dates"])
+
+
+async def data_loading(session: ToolSession) -> None:
+    """Trigger a paced load, see it active with progress, read its results, then its cached bars."""
+    session.say("Workflow 1: data loading")
+    started = await session.call(
+        "trigger_data_loading",
+        ("operation_id", "status", "message"),
+        symbol="aapl",
+        timeframe="hour1",
+        mode=PACED_MODE,
+    )
+    operation_id = started["operation_id"]
+    check(operation_id.startswith("op_data_load_"), f"unexpected data-load id {operation_id}")
+    check(started["status"] == "started" and started["operation_type"] == "data_load", "start result mislabelled")
+
+    active = await session.call("list_operations", ("total_count", "active_count", "returned_count"), active_only=True)
+    listed = {op["operation_id"]: op for op in active["operations"]}
+    check(operation_id in listed, f"list_operations(active_only) does not show the running load {operation_id}")
+    check(all(op["status"] in {"pending", "running"} for op in active["operations"]), "active_only listed a finished op")
+
+    running = await session.wait_for(
+        operation_id, lambda s: s["status"] != "pending", "running", within=30
+    )
+    progress = running["progress"]
+    session.say(
+        f"  get_operation_status({operation_id!r})\n      -> status {running['status']}, "
+        f"{progress['percentage']:.0f}% - {progress['current_step']}"
+    )
+    check(running["operation_type"] == "data_load", "status reports the wrong operation type")
+
+    done = await session.wait_for(operation_id, lambda s: s["status"] in FINAL_STATUSES, "a final status")
+    check(done["status"] == "completed", f"the load ended {done['status']}: {done['error_message']}")
+    check(done["progress"]["percentage"] == 100, "a completed load is not at 100%")
+
+    results = await session.call("get_operation_results", ("status", "results"), operation_id=operation_id)
+    summary = results["results"]
+    check(results["status"] == "completed", "results do not say completed")
+    check(summary.get("fetched_bars", 0) > 0, f"the load fetched no bars: {summary}")
+    check(summary.get("merged_file") == "AAPL_1h.csv", f"unexpected cache file {summary.get('merged_file')}")
+
+    bars = cached_bar_count(session.backend_url, "AAPL", "1h")
+    session.say(f"  GET /data/AAPL/1h on the backend -> {bars} cached bars")
+    check(bars > 0, "no cached bars are readable after the load")
+
+
+async def training(session: ToolSession) -> None:
+    """Train a quick model to completion with epoch/batch progress; cancel a long one; read errors."""
+    session.say("Workflow 2: training")
+    started = await session.call(
+        "start_training",
+        ("operation_id", "status", "strategy_name", "message"),
+        strategy_config_path=f"strategies/{QUICK_STRATEGY}.yaml",
+        symbols=["AAPL"],
+        timeframes=["hour1"],
+    )
+    quick_id = started["operation_id"]
+    check(quick_id.startswith("op_training_"), f"unexpected training id {quick_id}")
+    check(started["strategy_name"] == QUICK_STRATEGY, "the strategy name is not the path's file stem")
+
+    with_batches = await session.wait_for(
+        quick_id,
+        lambda s: s["status"] in FINAL_STATUSES or "batch_number" in json.dumps(s["progress"]["context"]),
+        "batch progress",
+    )
+    if with_batches["status"] == "running":
+        context = with_batches["progress"]["context"]
+        session.say(
+            f"  get_operation_status({quick_id!r})\n      -> {with_batches['progress']['current_step']} "
+            f"(epoch {context.get('epoch_index')}/{context.get('total_epochs')})"
+        )
+    done = await session.wait_for(quick_id, lambda s: s["status"] in FINAL_STATUSES, "a final status")
+    check(done["status"] == "completed", f"training ended {done['status']}: {done['error_message']}")
+    results = await session.call("get_operation_results", ("status",), operation_id=quick_id)
+    metrics = results["results"]
+    for section in ("training_metrics", "validation_metrics", "test_metrics", "artifacts"):
+        check(section in metrics, f"training results lack {section}")
+    check(bool(metrics["artifacts"].get("model_path")), "training results name no model path")
+    session.say(
+        "      -> test accuracy "
+        f"{metrics['test_metrics'].get('test_accuracy')}, model {metrics['artifacts']['model_path']}"
+    )
+
+    long_run = await session.call(
+        "start_training", ("operation_id", "status"), strategy_config_path=LONG_STRATEGY, symbols=["AAPL"]
+    )
+    long_id = long_run["operation_id"]
+    watched = await session.wait_for(
+        long_id, lambda s: s["progress"]["items_processed"] > 0 or s["status"] in FINAL_STATUSES, "batch progress"
+    )
+    check(watched["status"] == "running", f"the long training is {watched['status']}, not running")
+    session.say(f"  get_operation_status({long_id!r})\n      -> running: {watched['progress']['current_step']}")
+    early = await session.call_error("get_operation_results", operation_id=long_id)
+    check(early["code"] == "rejected" and early["status_code"] == 400, f"unfinished results: {early}")
+
+    cancelled = await session.call(
+        "cancel_operation", ("status", "cancellation_reason"), operation_id=long_id, reason="Testing cancellation"
+    )
+    check(cancelled["status"] == "cancelled", "cancel did not report cancelled")
+    check(cancelled["cancellation_reason"] == "Testing cancellation", "the reason was not recorded")
+    final = await session.wait_for(long_id, lambda s: s["status"] in FINAL_STATUSES, "a final status", within=10)
+    check(final["status"] == "cancelled", f"the cancelled training ended {final['status']}")
+    session.say(f"  get_operation_status({long_id!r})\n      -> {final['status']}: {final['error_message']}")
+
+    again = await session.call_error("cancel_operation", operation_id=long_id)
+    check(again["code"] == "rejected", f"cancelling twice: {again}")
+    missing = await session.call_error("get_operation_status", operation_id="op_nope")
+    check(missing["code"] == "not_found" and missing["status_code"] == 404, f"unknown id: {missing}")
+
+
+async def _ids(session: ToolSession, **filters: Any) -> list[str]:
+    listing = await session.call("list_operations", ("total_count", "returned_count"), limit=1000, **filters)
+    check(listing["returned_count"] == listing["total_count"], "a 1000-limit page did not hold every operation")
+    return [op["operation_id"] for op in listing["operations"]]
+
+
+async def discovery(session: ToolSession) -> None:
+    """Start operations of both types, then find them by type, status, activity and page."""
+    session.say("Workflow 3: discovery")
+    before_all = await _ids(session)
+    before_training = await _ids(session, operation_type="training")
+    before_completed = await _ids(session, status="completed")
+
+    loads = []
+    for symbol in ("AAPL", "MSFT"):
+        started = await session.call(
+            "trigger_data_loading", ("operation_id",), symbol=symbol, timeframe="day1", mode="local"
+        )
+        loads.append(started["operation_id"])
+    for operation_id in loads:
+        await session.wait_for(operation_id, lambda s: s["status"] in FINAL_STATUSES, "a final status")
+    trainings = []
+    for _ in range(2):
+        started = await session.call(
+            "start_training", ("operation_id",), strategy_config_path=LONG_STRATEGY, symbols=["MSFT"]
+        )
+        trainings.append(started["operation_id"])
+    paced = await session.call("trigger_data_loading", ("operation_id",), symbol="MSFT", mode="full")
+    active_ids = set(trainings) | {paced["operation_id"]}
+    new_ids = set(loads) | active_ids
+
+    everything = await _ids(session)
+    check(len(everything) == len(before_all) + 5, f"expected {len(before_all) + 5} operations, got {len(everything)}")
+    check(set(everything) == set(before_all) | new_ids, "the full listing lost or invented operations")
+    check(everything[:3] == [paced["operation_id"], *reversed(trainings)], "operations are not listed newest first")
+
+    active = await session.call("list_operations", ("total_count", "returned_count"), active_only=True)
+    check({op["operation_id"] for op in active["operations"]} <= active_ids, "active_only shows other operations")
+    check(all(op["status"] in {"pending", "running"} for op in active["operations"]), "active_only shows a final op")
+
+    by_type = await _ids(session, operation_type="training")
+    check(set(by_type) == set(before_training) | set(trainings), "the type filter is wrong")
+    completed = await _ids(session, status="completed")
+    check(set(completed) == set(before_completed) | set(loads), "the status filter is wrong")
+
+    paged: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = await session.call(
+            "list_operations", ("returned_count", "total_count", "next_offset"), limit=2, offset=offset
+        )
+        check(page["total_count"] == len(everything), "total_count changes across pages")
+        paged += [op["operation_id"] for op in page["operations"]]
+        offset = page.get("next_offset")
+        check(offset is None or page["returned_count"] == 2, "a page before the last is short")
+    check(paged == everything, "limit/offset pages do not tile the full listing")
+
+    for operation_id in sorted(active_ids):
+        await session.call("cancel_operation", ("status",), operation_id=operation_id, reason="discovery done")
+    after = await session.call("list_operations", ("active_count", "returned_count"), active_only=True)
+    check(after["active_count"] == 0 and after["returned_count"] == 0, "operations are still active after cancel")
+
+
+WORKFLOWS = {"data_loading": data_loading, "training": training, "discovery": discovery}
+"""The workflows by name, in the order the demo runs them."""
