@@ -1,0 +1,433 @@
+//! The base HTTP client: a pure description of a backend request ([`ApiRequest`]), the pure
+//! decoding of an answer ([`decode`]), and the wasi-http transport ([`HttpClient`], built on
+//! `waki`, wasm only) that connects them.
+//!
+//! Every path segment is percent-encoded as one segment when the request is described, so an
+//! id such as `../health` or `a/b?x=1` can never change the path that is requested.
+
+use crate::config::Config;
+use crate::error::{one_line, ApiError, ErrorHints};
+use crate::json::{parse_body, ShapeError};
+use serde_json::Value;
+#[cfg(target_arch = "wasm32")]
+use std::time::Instant;
+
+/// The most bytes of a response body that are read; a longer body is a `bad-response`.
+pub const RESPONSE_SIZE_CAP: usize = 4 * 1024 * 1024;
+/// How many bytes one read of the response body asks for.
+#[cfg(target_arch = "wasm32")]
+const READ_CHUNK_BYTES: u64 = 64 * 1024;
+
+/// The HTTP methods the backend's API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `DELETE`
+    Delete,
+}
+
+impl Method {
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One backend request: method, path below the base URL, query, optional JSON body, and the
+/// advice given if the backend refuses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiRequest {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<Value>,
+    hints: ErrorHints,
+}
+
+impl ApiRequest {
+    /// A request for the path made of `segments`, each percent-encoded as one segment.
+    pub fn new(method: Method, segments: &[&str]) -> Self {
+        let path = segments
+            .iter()
+            .map(|segment| format!("/{}", encode_component(segment)))
+            .collect();
+        ApiRequest {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            hints: ErrorHints::GENERAL,
+        }
+    }
+
+    /// Adds a query parameter (encoded when the URL is built).
+    pub fn with_query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    /// Sets the JSON body.
+    pub fn with_json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Sets the advice given when the backend refuses this request.
+    pub fn with_hints(mut self, hints: ErrorHints) -> Self {
+        self.hints = hints;
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The JSON body, if any.
+    pub fn body(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+
+    /// The advice given when the backend refuses this request.
+    pub fn hints(&self) -> ErrorHints {
+        self.hints
+    }
+
+    /// The encoded path and query below the base URL, e.g. `/operations?limit=10&offset=0`.
+    pub fn path_and_query(&self) -> String {
+        let mut target = self.path.clone();
+        for (index, (key, value)) in self.query.iter().enumerate() {
+            target.push(if index == 0 { '?' } else { '&' });
+            target.push_str(&encode_component(key));
+            target.push('=');
+            target.push_str(&encode_component(value));
+        }
+        target
+    }
+
+    /// The full URL below `base_url` (which has no trailing `/`).
+    pub fn url(&self, base_url: &str) -> String {
+        format!("{base_url}{}", self.path_and_query())
+    }
+
+    /// `METHOD /path`, for messages.
+    pub fn endpoint(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.path)
+    }
+}
+
+/// Percent-encodes `text` so that it is exactly one path segment or query component: every
+/// byte outside RFC 3986's unreserved set (`A-Z a-z 0-9 - . _ ~`) is encoded, and a segment of
+/// dots only (`.`, `..`) has its dots encoded too, since servers may normalise dot-segments.
+pub fn encode_component(text: &str) -> String {
+    let only_dots = !text.is_empty() && text.bytes().all(|byte| byte == b'.');
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        let unreserved = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
+        if unreserved && !only_dots {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// A backend answer: status and the body bytes (at most [`RESPONSE_SIZE_CAP`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Turns an answer into the parsed result: a 2xx body is parsed as JSON and handed to `parse`
+/// (a wrong shape is a `bad-response`); any other status is read as an error body.
+pub fn decode<T>(
+    request: &ApiRequest,
+    response: &RawResponse,
+    parse: impl FnOnce(&Value) -> Result<T, ShapeError>,
+) -> Result<T, ApiError> {
+    if !(200..300).contains(&response.status) {
+        return Err(ApiError::from_status(
+            &request.endpoint(),
+            response.status,
+            &response.body,
+            request.hints,
+        ));
+    }
+    parse_body(&response.body)
+        .and_then(|value| parse(&value))
+        .map_err(|ShapeError(problem)| ApiError::BadResponse {
+            endpoint: request.endpoint(),
+            status: response.status,
+            problem,
+        })
+}
+
+/// How a wasi-http failure is reported.
+fn transport_failure(config: &Config, code: &waki::ErrorCode) -> ApiError {
+    use waki::ErrorCode as E;
+    let cause = one_line(&format!("{code:?}"), 200);
+    match code {
+        E::DnsTimeout
+        | E::ConnectionTimeout
+        | E::ConnectionReadTimeout
+        | E::ConnectionWriteTimeout
+        | E::HttpResponseTimeout => ApiError::Timeout {
+            url: config.base_url().to_owned(),
+            seconds: config.timeout().as_secs(),
+        },
+        E::HttpRequestDenied | E::DestinationIpProhibited => ApiError::Blocked {
+            authority: config.authority().to_owned(),
+            cause,
+        },
+        E::HttpResponseIncomplete
+        | E::HttpResponseHeaderSectionSize(_)
+        | E::HttpResponseHeaderSize(_)
+        | E::HttpResponseBodySize(_)
+        | E::HttpResponseTrailerSectionSize(_)
+        | E::HttpResponseTrailerSize(_)
+        | E::HttpResponseTransferCoding(_)
+        | E::HttpResponseContentCoding(_)
+        | E::HttpProtocolError
+        | E::HttpUpgradeFailed => ApiError::BadResponse {
+            endpoint: config.base_url().to_owned(),
+            status: 0,
+            problem: format!("the HTTP answer was malformed ({cause})"),
+        },
+        _ => ApiError::Unavailable {
+            url: config.base_url().to_owned(),
+            cause,
+        },
+    }
+}
+
+/// How any transport error is reported: a wasi-http `error-code` by its kind, anything else
+/// (which waki reports as text) as `unavailable` with that text.
+pub fn transport_error(config: &Config, error: &(dyn std::error::Error + 'static)) -> ApiError {
+    match error.downcast_ref::<waki::ErrorCode>() {
+        Some(code) => transport_failure(config, code),
+        None => ApiError::Unavailable {
+            url: config.base_url().to_owned(),
+            cause: one_line(&error.to_string(), 200),
+        },
+    }
+}
+
+/// The wasi-http transport: sends [`ApiRequest`]s to the configured backend.
+#[cfg(target_arch = "wasm32")]
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    config: Config,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl HttpClient {
+    /// A client for the backend in `config`.
+    pub fn new(config: Config) -> Self {
+        HttpClient { config }
+    }
+
+    /// Sends `request` and decodes the answer with `parse` (see [`decode`]).
+    pub fn execute<T>(
+        &self,
+        request: &ApiRequest,
+        parse: impl FnOnce(&Value) -> Result<T, ShapeError>,
+    ) -> Result<T, ApiError> {
+        let response = self.send(request)?;
+        decode(request, &response, parse)
+    }
+
+    /// Sends `request`; reads at most [`RESPONSE_SIZE_CAP`] bytes of the answer, and gives up
+    /// once `API_TIMEOUT` has passed between body chunks.
+    pub fn send(&self, request: &ApiRequest) -> Result<RawResponse, ApiError> {
+        let started = Instant::now();
+        let method = match request.method() {
+            Method::Get => waki::Method::Get,
+            Method::Post => waki::Method::Post,
+            Method::Delete => waki::Method::Delete,
+        };
+        let mut builder = waki::Client::new()
+            .request(method, &request.url(self.config.base_url()))
+            .connect_timeout(self.config.timeout())
+            .header("accept", "application/json");
+        if let Some(body) = request.body() {
+            builder = builder
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = builder
+            .send()
+            .map_err(|error| transport_error(&self.config, error.as_ref()))?;
+        let status = response.status_code();
+        let mut body = Vec::new();
+        loop {
+            let chunk =
+                response
+                    .chunk(READ_CHUNK_BYTES)
+                    .map_err(|error| ApiError::BadResponse {
+                        endpoint: request.endpoint(),
+                        status,
+                        problem: format!(
+                            "the body could not be read to its end ({})",
+                            one_line(&error.to_string(), 200)
+                        ),
+                    })?;
+            let Some(chunk) = chunk else { break };
+            if body.len().saturating_add(chunk.len()) > RESPONSE_SIZE_CAP {
+                return Err(ApiError::BadResponse {
+                    endpoint: request.endpoint(),
+                    status,
+                    problem: format!(
+                        "the body is larger than the {} MiB cap",
+                        RESPONSE_SIZE_CAP / (1024 * 1024)
+                    ),
+                });
+            }
+            body.extend_from_slice(&chunk);
+            if started.elapsed() > self.config.timeout() {
+                return Err(ApiError::Timeout {
+                    url: self.config.base_url().to_owned(),
+                    seconds: self.config.timeout().as_secs(),
+                });
+            }
+        }
+        Ok(RawResponse { status, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::ErrorCode;
+    use serde_json::json;
+
+    #[test]
+    fn ids_are_encoded_as_one_segment() {
+        let cases = [
+            (
+                "op_training_20251004_143530_b5c6d7e8",
+                "/operations/op_training_20251004_143530_b5c6d7e8",
+            ),
+            ("../health", "/operations/..%2Fhealth"),
+            ("..", "/operations/%2E%2E"),
+            (".", "/operations/%2E"),
+            ("a/b?x=1", "/operations/a%2Fb%3Fx%3D1"),
+            ("a#b%c d", "/operations/a%23b%25c%20d"),
+            ("v1.2~x", "/operations/v1.2~x"),
+            ("é", "/operations/%C3%A9"),
+        ];
+        for (id, path) in cases {
+            let request = ApiRequest::new(Method::Get, &["operations", id]);
+            assert_eq!(request.path_and_query(), path, "{id}");
+        }
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        let request = ApiRequest::new(Method::Get, &["data", "AAPL", "1h"])
+            .with_query("start_date", "2024-01-01T10:00:00+01:00")
+            .with_query("x", "a&b=c d");
+        assert_eq!(
+            request.url("http://h:1/api/v1"),
+            "http://h:1/api/v1/data/AAPL/1h?start_date=2024-01-01T10%3A00%3A00%2B01%3A00&x=a%26b%3Dc%20d"
+        );
+        assert_eq!(request.endpoint(), "GET /data/AAPL/1h");
+    }
+
+    #[test]
+    fn decode_parses_2xx_and_reports_bad_bodies() {
+        let request = ApiRequest::new(Method::Get, &["health"]);
+        let ok = RawResponse {
+            status: 200,
+            body: br#"{"status":"ok"}"#.to_vec(),
+        };
+        let status = decode(&request, &ok, |value| {
+            Ok(value["status"].as_str().unwrap_or_default().to_owned())
+        });
+        assert_eq!(status.unwrap(), "ok");
+
+        let truncated = RawResponse {
+            status: 200,
+            body: br#"{"status":"o"#.to_vec(),
+        };
+        let error = decode(&request, &truncated, |_| Ok(())).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::BadResponse);
+        assert_eq!(error.status_code(), 200);
+        assert!(error.to_string().contains("GET /health"));
+        assert!(error.to_string().contains("invalid JSON"));
+
+        let shape = decode(&request, &ok, |_| -> Result<(), ShapeError> {
+            Err(ShapeError("data: missing".into()))
+        });
+        assert!(shape.unwrap_err().to_string().contains("data: missing"));
+    }
+
+    #[test]
+    fn decode_reads_error_statuses_with_the_request_hints() {
+        let request = ApiRequest::new(Method::Delete, &["operations", "op_nope"])
+            .with_hints(ErrorHints::OPERATION);
+        let response = RawResponse {
+            status: 404,
+            body: br#"{"detail":"Operation not found: op_nope"}"#.to_vec(),
+        };
+        let error = decode(&request, &response, |_| Ok(())).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::NotFound);
+        assert!(error.to_string().contains("list_operations"));
+    }
+
+    #[test]
+    fn json_bodies_are_kept() {
+        let request =
+            ApiRequest::new(Method::Post, &["data", "load"]).with_json(json!({"symbol": "AAPL"}));
+        assert_eq!(request.body(), Some(&json!({"symbol": "AAPL"})));
+        assert_eq!(request.method(), Method::Post);
+    }
+
+    #[test]
+    fn transport_errors_map_to_codes() {
+        use waki::ErrorCode as E;
+        let config = Config::parse(Some("http://10.0.0.9:8000/api/v1"), Some("7")).unwrap();
+        let cases: [(E, ErrorCode); 8] = [
+            (E::ConnectionRefused, ErrorCode::Unavailable),
+            (E::DestinationNotFound, ErrorCode::Unavailable),
+            (
+                E::InternalError(Some("boom".into())),
+                ErrorCode::Unavailable,
+            ),
+            (E::ConnectionTimeout, ErrorCode::Timeout),
+            (E::HttpResponseTimeout, ErrorCode::Timeout),
+            (E::HttpRequestDenied, ErrorCode::Blocked),
+            (E::HttpResponseIncomplete, ErrorCode::BadResponse),
+            (E::HttpProtocolError, ErrorCode::BadResponse),
+        ];
+        for (wasi_code, code) in cases {
+            let error = transport_error(&config, &wasi_code);
+            assert_eq!(error.code(), code, "{wasi_code:?}");
+            assert_eq!(error.status_code(), 0);
+        }
+        let blocked = transport_error(&config, &E::HttpRequestDenied).to_string();
+        assert!(blocked.contains("10.0.0.9:8000"), "{blocked}");
+        let timeout = transport_error(&config, &E::ConnectionTimeout).to_string();
+        assert!(timeout.contains("7 s"), "{timeout}");
+        let internal = transport_error(&config, &E::InternalError(Some("boom".into()))).to_string();
+        assert!(internal.contains("boom"), "{internal}");
+    }
+
+    #[test]
+    fn other_transport_errors_are_unavailable_with_their_text() {
+        let config = Config::parse(None, None).unwrap();
+        let error = transport_error(&config, &std::fmt::Error);
+        assert_eq!(error.code(), ErrorCode::Unavailable);
+        assert!(error.to_string().contains("127.0.0.1:8000"));
+    }
+}

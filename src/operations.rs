@@ -1,0 +1,306 @@
+//! The operations client: list operations, read one's status, cancel it, read its results.
+//!
+//! Endpoints (contract §4): `GET /operations`, `GET /operations/{id}`,
+//! `DELETE /operations/{id}` (cancel, optional body `{"reason"}`), `GET /operations/{id}/results`.
+
+use crate::error::{ApiError, ErrorHints};
+use crate::http::{ApiRequest, Method};
+use crate::json::{Fields, ShapeError};
+use crate::tools::{
+    CancelResult, OperationInfo, OperationList, OperationMetadata, OperationProgress,
+    OperationResults, OperationStatus, OperationSummary, OperationType,
+};
+use crate::validate;
+use serde_json::{json, Value};
+
+/// Every operation type with its wire name.
+const OPERATION_TYPES: [(OperationType, &str); 9] = [
+    (OperationType::DataLoad, "data_load"),
+    (OperationType::Training, "training"),
+    (OperationType::Backtesting, "backtesting"),
+    (OperationType::IndicatorCompute, "indicator_compute"),
+    (OperationType::FuzzyAnalysis, "fuzzy_analysis"),
+    (OperationType::Dummy, "dummy"),
+    (OperationType::AgentResearch, "agent_research"),
+    (OperationType::AgentDesign, "agent_design"),
+    (OperationType::AgentAssessment, "agent_assessment"),
+];
+
+/// Every operation status with its wire name.
+const OPERATION_STATUSES: [(OperationStatus, &str); 5] = [
+    (OperationStatus::Pending, "pending"),
+    (OperationStatus::Running, "running"),
+    (OperationStatus::Completed, "completed"),
+    (OperationStatus::Failed, "failed"),
+    (OperationStatus::Cancelled, "cancelled"),
+];
+
+/// The backend's name of an operation type, e.g. `data_load`.
+pub fn operation_type_name(kind: OperationType) -> &'static str {
+    OPERATION_TYPES
+        .iter()
+        .find(|(known, _)| *known == kind)
+        .map_or("unknown", |(_, name)| name)
+}
+
+/// The backend's name of an operation status, e.g. `running`.
+pub fn status_name(status: OperationStatus) -> &'static str {
+    OPERATION_STATUSES
+        .iter()
+        .find(|(known, _)| *known == status)
+        .map_or("unknown", |(_, name)| name)
+}
+
+/// Reads an operation type field; an unknown name is a shape error that names it.
+pub(crate) fn read_operation_type(
+    fields: &Fields<'_>,
+    key: &str,
+) -> Result<OperationType, ShapeError> {
+    let name = fields.string(key)?;
+    OPERATION_TYPES
+        .iter()
+        .find(|(_, known)| *known == name)
+        .map(|(kind, _)| *kind)
+        .ok_or_else(|| {
+            ShapeError(format!(
+                "{key}: unknown operation type {name:?} (this component knows {})",
+                OPERATION_TYPES.map(|(_, known)| known).join(", ")
+            ))
+        })
+}
+
+/// Reads an operation status field; an unknown name is a shape error that names it.
+fn read_status(fields: &Fields<'_>, key: &str) -> Result<OperationStatus, ShapeError> {
+    let name = fields.string(key)?;
+    OPERATION_STATUSES
+        .iter()
+        .find(|(_, known)| *known == name)
+        .map(|(status, _)| *status)
+        .ok_or_else(|| ShapeError(format!("{key}: unknown operation status {name:?}")))
+}
+
+/// A saturating `u64` → `u32` for counts.
+fn count(value: u64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// The validated arguments of `list_operations`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListFilter {
+    /// Only operations of this kind.
+    pub operation_type: Option<OperationType>,
+    /// Only operations in this status.
+    pub status: Option<OperationStatus>,
+    /// Only pending and running operations.
+    pub active_only: bool,
+    /// Page size, 1 to 1000.
+    pub limit: u32,
+    /// Operations skipped.
+    pub offset: u32,
+}
+
+impl ListFilter {
+    /// Applies the defaults (`active_only` false, `limit` 10, `offset` 0) and checks `limit`.
+    pub fn new(
+        operation_type: Option<OperationType>,
+        status: Option<OperationStatus>,
+        active_only: Option<bool>,
+        limit: Option<u32>,
+        offset: Option<u32>,
+    ) -> Result<Self, ApiError> {
+        Ok(ListFilter {
+            operation_type,
+            status,
+            active_only: active_only.unwrap_or(false),
+            limit: validate::list_limit(limit)?,
+            offset: offset.unwrap_or(0),
+        })
+    }
+
+    /// `GET /operations?limit&offset[&operation_type][&status][&active_only=true]`.
+    pub fn request(&self) -> ApiRequest {
+        let mut request = ApiRequest::new(Method::Get, &["operations"])
+            .with_query("limit", self.limit.to_string())
+            .with_query("offset", self.offset.to_string());
+        if let Some(kind) = self.operation_type {
+            request = request.with_query("operation_type", operation_type_name(kind));
+        }
+        if let Some(status) = self.status {
+            request = request.with_query("status", status_name(status));
+        }
+        if self.active_only {
+            request = request.with_query("active_only", "true");
+        }
+        request
+    }
+
+    /// Reads `{"success", "data": [OperationSummary], "total_count", "active_count"}` and
+    /// computes the page counts from this filter's offset.
+    pub fn parse(&self, body: &Value) -> Result<OperationList, ShapeError> {
+        let fields = Fields::of(body, "")?;
+        let operations = fields
+            .array("data")?
+            .iter()
+            .map(|item| parse_summary(&Fields::of(item, "data[]")?))
+            .collect::<Result<Vec<_>, _>>()?;
+        let returned = u64::try_from(operations.len()).unwrap_or(u64::MAX);
+        let total = fields.u64_or_zero("total_count")?;
+        let next = u64::from(self.offset).saturating_add(returned);
+        Ok(OperationList {
+            total_count: count(total),
+            active_count: count(fields.u64_or_zero("active_count")?),
+            returned_count: count(returned),
+            next_offset: (returned > 0 && next < total).then(|| count(next)),
+            operations,
+        })
+    }
+}
+
+fn parse_summary(fields: &Fields<'_>) -> Result<OperationSummary, ShapeError> {
+    Ok(OperationSummary {
+        operation_id: fields.string("operation_id")?,
+        operation_type: read_operation_type(fields, "operation_type")?,
+        status: read_status(fields, "status")?,
+        created_at: fields.string("created_at")?,
+        progress_percentage: fields.f64_or_zero("progress_percentage")?,
+        current_step: fields.opt_string("current_step")?,
+        symbol: fields.opt_string("symbol")?,
+        duration_seconds: fields.opt_f64("duration_seconds")?,
+    })
+}
+
+/// `GET /operations/{id}`.
+pub fn status_request(operation_id: &str) -> Result<ApiRequest, ApiError> {
+    let id = validate::operation_id("operation_id", operation_id)?;
+    Ok(ApiRequest::new(Method::Get, &["operations", &id]).with_hints(ErrorHints::OPERATION))
+}
+
+/// Reads `{"success", "data": OperationInfo}`.
+pub fn parse_status(body: &Value) -> Result<OperationInfo, ShapeError> {
+    let data = Fields::of(body, "")?.object("data", "data")?;
+    let progress = data.object_or_empty("progress", "data.progress")?;
+    let metadata = data.object_or_empty("metadata", "data.metadata")?;
+    Ok(OperationInfo {
+        operation_id: data.string("operation_id")?,
+        operation_type: read_operation_type(&data, "operation_type")?,
+        status: read_status(&data, "status")?,
+        created_at: data.string("created_at")?,
+        started_at: data.opt_string("started_at")?,
+        completed_at: data.opt_string("completed_at")?,
+        progress: OperationProgress {
+            percentage: progress.f64_or_zero("percentage")?,
+            current_step: progress.opt_string("current_step")?,
+            steps_completed: progress.u64_or_zero("steps_completed")?,
+            steps_total: progress.u64_or_zero("steps_total")?,
+            items_processed: progress.u64_or_zero("items_processed")?,
+            items_total: progress.opt_u64("items_total")?,
+            current_item: progress.opt_string("current_item")?,
+            context: progress.object_text("context")?,
+        },
+        metadata: OperationMetadata {
+            symbol: metadata.opt_string("symbol")?,
+            timeframe: metadata.opt_string("timeframe")?,
+            mode: metadata.opt_string("mode")?,
+            start_date: metadata.opt_string("start_date")?,
+            end_date: metadata.opt_string("end_date")?,
+            parameters: metadata.object_text("parameters")?,
+        },
+        error_message: data.opt_string("error_message")?,
+        warnings: data.strings("warnings")?,
+        errors: data.strings("errors")?,
+        result_summary: data.opt_object_text("result_summary")?,
+    })
+}
+
+/// `DELETE /operations/{id}` with body `{"reason": …}` when a reason is given.
+pub fn cancel_request(operation_id: &str, reason: Option<&str>) -> Result<ApiRequest, ApiError> {
+    let id = validate::operation_id("operation_id", operation_id)?;
+    let reason = validate::reason(reason)?;
+    let request = ApiRequest::new(Method::Delete, &["operations", &id]).with_hints(ErrorHints {
+        not_found: ErrorHints::OPERATION.not_found,
+        rejected: "Only pending or running operations can be cancelled; check its status with \
+                   get_operation_status.",
+    });
+    Ok(match reason {
+        Some(reason) => request.with_json(json!({ "reason": reason })),
+        None => request,
+    })
+}
+
+/// Reads `{"success", "data": {"operation_id", "status", "cancelled_at", …}}`.
+pub fn parse_cancel(body: &Value) -> Result<CancelResult, ShapeError> {
+    let data = Fields::of(body, "")?.object("data", "data")?;
+    Ok(CancelResult {
+        operation_id: data.string("operation_id")?,
+        status: read_status(&data, "status")?,
+        cancelled_at: data.string("cancelled_at")?,
+        cancellation_reason: data.opt_string("cancellation_reason")?,
+        task_cancelled: data.bool_or_false("task_cancelled")?,
+        training_session_cancelled: data.bool_or_false("training_session_cancelled")?,
+    })
+}
+
+/// `GET /operations/{id}/results`.
+pub fn results_request(operation_id: &str) -> Result<ApiRequest, ApiError> {
+    let id = validate::operation_id("operation_id", operation_id)?;
+    Ok(
+        ApiRequest::new(Method::Get, &["operations", &id, "results"]).with_hints(ErrorHints {
+            not_found: ErrorHints::OPERATION.not_found,
+            rejected: "Results exist once the status is completed or failed; poll \
+                       get_operation_status until then (cancelled operations have none).",
+        }),
+    )
+}
+
+/// Reads `{"success", "operation_id", "operation_type", "status", "results"}`.
+pub fn parse_results(body: &Value) -> Result<OperationResults, ShapeError> {
+    let fields = Fields::of(body, "")?;
+    Ok(OperationResults {
+        operation_id: fields.string("operation_id")?,
+        operation_type: read_operation_type(&fields, "operation_type")?,
+        status: read_status(&fields, "status")?,
+        results: fields.object_text("results")?,
+    })
+}
+
+/// The operations client over the wasi-http transport.
+#[cfg(target_arch = "wasm32")]
+pub struct OperationsClient<'a> {
+    http: &'a crate::http::HttpClient,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl<'a> OperationsClient<'a> {
+    /// A client sending through `http`.
+    pub fn new(http: &'a crate::http::HttpClient) -> Self {
+        OperationsClient { http }
+    }
+
+    /// A page of operations matching `filter`.
+    pub fn list_operations(&self, filter: &ListFilter) -> Result<OperationList, ApiError> {
+        self.http
+            .execute(&filter.request(), |body| filter.parse(body))
+    }
+
+    /// The full state of one operation.
+    pub fn get_operation_status(&self, operation_id: &str) -> Result<OperationInfo, ApiError> {
+        self.http
+            .execute(&status_request(operation_id)?, parse_status)
+    }
+
+    /// Cancels a pending or running operation.
+    pub fn cancel_operation(
+        &self,
+        operation_id: &str,
+        reason: Option<&str>,
+    ) -> Result<CancelResult, ApiError> {
+        self.http
+            .execute(&cancel_request(operation_id, reason)?, parse_cancel)
+    }
+
+    /// The results of a completed or failed operation.
+    pub fn get_operation_results(&self, operation_id: &str) -> Result<OperationResults, ApiError> {
+        self.http
+            .execute(&results_request(operation_id)?, parse_results)
+    }
+}
