@@ -1,1 +1,107 @@
-fn main() {}
+//! `ktrdr-backend`: a reference implementation of the KTRDR backend HTTP API.
+
+mod choice;
+mod config;
+mod data;
+mod dummy;
+mod errors;
+mod models;
+mod random;
+mod registry;
+mod routes;
+mod seed;
+mod time_format;
+mod training;
+mod validation;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::config::Settings;
+use crate::data::csv_store::DataStore;
+use crate::registry::Registry;
+use crate::routes::{router, AppState, API_PREFIX};
+
+fn main() -> ExitCode {
+    let settings = Settings::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(settings.log_level)
+        .init();
+    match run(settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("ktrdr-backend: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(settings: Settings) -> std::io::Result<()> {
+    for dir in [&settings.data_dir, &settings.models_dir, &settings.strategies_dir] {
+        std::fs::create_dir_all(dir)?;
+    }
+    let store = Arc::new(DataStore::new(settings.data_dir.clone()));
+    if settings.seed_data {
+        let written = seed::seed(&store, &settings.strategies_dir)?;
+        tracing::info!(written, "sample data and strategies seeded");
+        if settings.seed_only {
+            return Ok(());
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let served = runtime.block_on(serve(settings, store));
+    // Workers of unfinished operations are abandoned, not awaited.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    served
+}
+
+async fn serve(settings: Settings, store: Arc<DataStore>) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind((settings.host, settings.port)).await?;
+    let address = listener.local_addr()?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", address.port())?;
+    stdout.flush()?;
+    drop(stdout);
+    tracing::info!(
+        "serving http://{address}{API_PREFIX} (data {}, models {}, strategies {})",
+        settings.data_dir.display(),
+        settings.models_dir.display(),
+        settings.strategies_dir.display()
+    );
+    let state = AppState {
+        registry: Registry::new(settings.max_finished_operations),
+        store,
+        settings: Arc::new(settings),
+    };
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
