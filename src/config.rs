@@ -25,6 +25,7 @@ const TIMEOUT_VARIABLE: &str = "API_TIMEOUT";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     base_url: String,
+    scheme_len: usize,
     authority: String,
     timeout: Duration,
 }
@@ -41,13 +42,14 @@ impl Config {
     /// Builds a configuration from the two variables' values (`None`: unset).
     pub fn parse(api_url: Option<&str>, timeout: Option<&str>) -> Result<Self, ApiError> {
         let api_url = api_url.map(str::trim).filter(|url| !url.is_empty());
-        let (base_url, authority) = parse_base_url(api_url.unwrap_or(DEFAULT_API_URL))?;
+        let (base_url, scheme_len, authority) = parse_base_url(api_url.unwrap_or(DEFAULT_API_URL))?;
         let timeout = match timeout.map(str::trim).filter(|text| !text.is_empty()) {
             None => DEFAULT_TIMEOUT_SECONDS,
             Some(text) => parse_timeout(text)?,
         };
         Ok(Config {
             base_url,
+            scheme_len,
             authority,
             timeout: Duration::from_secs(timeout),
         })
@@ -58,9 +60,25 @@ impl Config {
         &self.base_url
     }
 
-    /// The `host[:port]` of the base URL: the destination the host must allow.
+    /// The scheme of the base URL: `http` or `https`.
+    pub fn scheme(&self) -> &str {
+        self.base_url.get(..self.scheme_len).unwrap_or("http")
+    }
+
+    /// The `host[:port]` of the base URL.
     pub fn authority(&self) -> &str {
         &self.authority
+    }
+
+    /// `scheme://host[:port]`: the destination the host must allow.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme(), self.authority)
+    }
+
+    /// The path of the base URL (the API prefix), e.g. `/api/v1`; empty when there is none.
+    pub fn base_path(&self) -> &str {
+        let prefix = self.scheme_len + "://".len() + self.authority.len();
+        self.base_url.get(prefix..).unwrap_or("")
     }
 
     /// How long one request may take.
@@ -92,8 +110,9 @@ fn url_error(value: &str, problem: &str) -> ApiError {
     }
 }
 
-/// Validates the base URL and returns it without trailing `/`, with its authority.
-fn parse_base_url(url: &str) -> Result<(String, String), ApiError> {
+/// Validates the base URL and returns it without trailing `/`, with the length of its scheme
+/// and its authority.
+fn parse_base_url(url: &str) -> Result<(String, usize, String), ApiError> {
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(url_error(url, "has no scheme"));
     };
@@ -127,7 +146,7 @@ fn parse_base_url(url: &str) -> Result<(String, String), ApiError> {
         return Err(url_error(url, "must not contain . or .. path segments"));
     }
     let base = format!("{scheme}://{authority}{}", path.trim_end_matches('/'));
-    Ok((base, authority.to_owned()))
+    Ok((base, scheme.len(), authority.to_owned()))
 }
 
 /// `host[:port]` with a DNS name, IPv4 address or bracketed IPv6 address.

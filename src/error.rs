@@ -108,12 +108,12 @@ pub enum ApiError {
 
     /// The host's sandbox refused the destination.
     #[error(
-        "The host refused the request to {authority} ({cause}): this component may only reach \
+        "The host refused the request to {origin} ({cause}): this component may only reach \
          the backend the host allows. Set KTRDR_API_URL to that backend."
     )]
     Blocked {
-        /// The `host:port` the component tried to reach.
-        authority: String,
+        /// The `scheme://host[:port]` the component tried to reach.
+        origin: String,
         /// What the transport reported.
         cause: String,
     },
@@ -217,8 +217,8 @@ impl ApiError {
             ApiError::Backend { details, .. } => details.clone(),
             ApiError::Unavailable { url, cause } => json!({ "url": url, "cause": cause }),
             ApiError::Timeout { url, seconds } => json!({ "url": url, "timeout_seconds": seconds }),
-            ApiError::Blocked { authority, cause } => {
-                json!({ "authority": authority, "cause": cause })
+            ApiError::Blocked { origin, cause } => {
+                json!({ "origin": origin, "cause": cause })
             }
             ApiError::BadResponse {
                 endpoint,
@@ -625,7 +625,7 @@ mod tests {
                 seconds: 30,
             },
             ApiError::Blocked {
-                authority: "evil.example:80".into(),
+                origin: "http://evil.example:80".into(),
                 cause: "HttpRequestDenied".into(),
             },
         ];
@@ -646,9 +646,9 @@ mod tests {
     }
 
     #[test]
-    fn blocked_message_names_the_authority() {
+    fn blocked_message_names_the_origin() {
         let error = ApiError::Blocked {
-            authority: "169.254.169.254:80".into(),
+            origin: "http://169.254.169.254:80".into(),
             cause: "HttpRequestDenied".into(),
         }
         .into_tool_error();

@@ -39,11 +39,11 @@ pub mod operations;
 pub mod training;
 pub mod validate;
 
-/// The WIT source of the component, carried in a `wit-source` custom section: the component
-/// binary format keeps the interface's types but not its doc comments, and hosts that serve
-/// the functions as described tools read them from here.
+/// The WIT source of the component (`wit/ktrdr.wit`), carried in a `wit-source` custom
+/// section: the component binary format keeps the interface's types but not its doc comments,
+/// and hosts that serve the functions as described tools read them from here. (On wasm a
+/// `link_section` static becomes a custom section, not data.)
 #[cfg(target_arch = "wasm32")]
-#[used]
 #[link_section = "wit-source"]
-static WIT_SOURCE: [u8; include_bytes!("../wit/ktrdr.wit").len()] =
+pub static WIT_SOURCE: [u8; include_bytes!("../wit/ktrdr.wit").len()] =
     *include_bytes!("../wit/ktrdr.wit");

@@ -60,20 +60,21 @@ pub fn operation_id(parameter: &'static str, value: &str) -> Result<String, ApiE
     Ok(id.to_owned())
 }
 
-/// A trading symbol: trimmed and upper-cased, non-blank, no spaces or control characters.
+/// A trading symbol: trimmed and upper-cased, non-blank, printable ASCII without spaces.
 pub fn symbol(parameter: &'static str, value: &str) -> Result<String, ApiError> {
-    let symbol = value.trim().to_uppercase();
+    let symbol = value.trim().to_ascii_uppercase();
     if symbol.is_empty() {
         return Err(ApiError::invalid(
             parameter,
             "must not be blank; give a ticker such as AAPL or EURUSD",
         ));
     }
-    if symbol.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !symbol.bytes().all(|byte| byte.is_ascii_graphic()) {
         return Err(ApiError::invalid(
             parameter,
             format!(
-                "must be one ticker without spaces, such as AAPL; got {}",
+                "must be one ticker of ASCII letters, digits or punctuation without spaces, \
+                 such as AAPL or BRK.B; got {}",
                 quoted(value)
             ),
         ));
@@ -209,7 +210,9 @@ fn expect(text: &str, prefix: char) -> Option<&str> {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -416,6 +419,9 @@ mod tests {
         assert!(problem(symbol("symbol", "AA PL").unwrap_err())
             .1
             .contains("without spaces"));
+        assert!(problem(symbol("symbol", "äpple").unwrap_err())
+            .1
+            .contains("ASCII"));
         assert!(symbol("symbol", &"A".repeat(33)).is_err());
         assert_eq!(
             symbols("symbols", &["aapl".into(), "MSFT".into()]).unwrap(),
