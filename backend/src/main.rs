@@ -43,9 +43,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(settings: Settings) -> std::io::Result<()> {
-    for dir in [&settings.data_dir, &settings.models_dir, &settings.strategies_dir] {
-        std::fs::create_dir_all(dir)?;
+fn run(mut settings: Settings) -> std::io::Result<()> {
+    for dir in [&mut settings.data_dir, &mut settings.models_dir, &mut settings.strategies_dir] {
+        std::fs::create_dir_all(&*dir)?;
+        *dir = std::fs::canonicalize(&*dir)?;
     }
     let store = Arc::new(DataStore::new(settings.data_dir.clone()));
     if settings.seed_data {

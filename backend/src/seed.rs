@@ -19,12 +19,12 @@ struct Sample {
     last_day: (i32, u32, u32),
 }
 
-/// ~1200 hourly bars and ~640 daily bars per symbol, ending before the source's last bar so
+/// ~2900 hourly bars and ~640 daily bars per symbol, ending before the source's last bar so
 /// that a `tail` load has something to fetch.
 const SAMPLES: [Sample; 4] = [
-    Sample { symbol: "AAPL", timeframe: Timeframe::H1, first_day: (2024, 1, 1), last_day: (2024, 8, 30) },
+    Sample { symbol: "AAPL", timeframe: Timeframe::H1, first_day: (2023, 1, 2), last_day: (2024, 8, 30) },
     Sample { symbol: "AAPL", timeframe: Timeframe::D1, first_day: (2022, 1, 3), last_day: (2024, 6, 20) },
-    Sample { symbol: "MSFT", timeframe: Timeframe::H1, first_day: (2024, 1, 1), last_day: (2024, 8, 30) },
+    Sample { symbol: "MSFT", timeframe: Timeframe::H1, first_day: (2023, 1, 2), last_day: (2024, 8, 30) },
     Sample { symbol: "MSFT", timeframe: Timeframe::D1, first_day: (2022, 1, 3), last_day: (2024, 6, 20) },
 ];
 

@@ -10,8 +10,15 @@ use crate::random::{splitmix64, stable_hash};
 /// Most bars one request to the source returns (a broker's per-request limit).
 pub const BARS_PER_SEGMENT: usize = 500;
 
-/// Autocorrelation of successive bar returns: the learnable structure in the data.
-const MOMENTUM: f64 = 0.2;
+/// Autocorrelation of successive bar returns.
+const MOMENTUM: f64 = 0.1;
+
+/// Persistence of the slowly changing trend (the drift of returns), per bar. Together with
+/// [`MOMENTUM`] this is the learnable structure in the data.
+const TREND_PERSISTENCE: f64 = 0.97;
+
+/// Standard deviation of the trend, in units of the per-bar volatility.
+const TREND_SCALE: f64 = 0.3;
 
 /// Trading minutes in one session, the unit of the daily volatility and volume.
 const SESSION_MINUTES: f64 = 420.0;
@@ -56,9 +63,12 @@ pub fn fetch(symbol: &str, timeframe: Timeframe, from: DateTime<Utc>, to: DateTi
     let mut bars = Vec::new();
     let mut close = instrument.first_price;
     let mut last_return = 0.0;
+    let mut trend = 0.0;
+    let trend_noise = TREND_SCALE * volatility * (1.0 - TREND_PERSISTENCE * TREND_PERSISTENCE).sqrt();
     for (index, time) in timeframe.bar_times(first, to).enumerate() {
         let noise = Noise::new(seed, index as u64);
-        let bar_return = MOMENTUM * last_return + volatility * noise.normal(0);
+        trend = TREND_PERSISTENCE * trend + trend_noise * noise.normal(4);
+        let bar_return = trend + MOMENTUM * last_return + volatility * noise.normal(0);
         let open = close;
         close = round4(open * bar_return.exp());
         last_return = bar_return;

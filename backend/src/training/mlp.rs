@@ -73,7 +73,7 @@ impl OptimizerKind {
 /// Optimizer state over a flat parameter vector.
 pub struct Optimizer {
     kind: OptimizerKind,
-    learning_rate: f32,
+    learning_rate: f64,
     first_moment: Vec<f32>,
     second_moment: Vec<f32>,
     steps: i32,
@@ -84,7 +84,7 @@ impl Optimizer {
     pub fn new(kind: OptimizerKind, learning_rate: f64, parameters: usize) -> Self {
         Self {
             kind,
-            learning_rate: learning_rate as f32,
+            learning_rate,
             first_moment: vec![0.0; parameters],
             second_moment: if kind == OptimizerKind::Adam { vec![0.0; parameters] } else { Vec::new() },
             steps: 0,
@@ -93,12 +93,12 @@ impl Optimizer {
 
     /// The learning rate.
     pub fn learning_rate(&self) -> f64 {
-        f64::from(self.learning_rate)
+        self.learning_rate
     }
 
     fn step(&mut self, parameters: &mut [f32], gradients: &[f32]) {
         self.steps = self.steps.saturating_add(1);
-        let lr = self.learning_rate;
+        let lr = self.learning_rate as f32;
         match self.kind {
             OptimizerKind::Sgd => {
                 for ((p, g), v) in parameters.iter_mut().zip(gradients).zip(&mut self.first_moment) {
