@@ -1,1 +1,89 @@
-fn main() {}
+//! `ktrdr-mcp`: serves a KTRDR tools WebAssembly component as an MCP server on stdio.
+
+mod cache;
+mod cli;
+mod config;
+mod convert;
+mod interface;
+mod runtime;
+mod sandbox;
+mod schema;
+mod server;
+mod transport;
+mod wit_docs;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use rmcp::service::ServerInitializeError;
+use rmcp::ServiceExt;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::Cli;
+use crate::config::Config;
+use crate::interface::ComponentInterface;
+use crate::runtime::Runtime;
+use crate::server::ToolServer;
+use crate::transport::StdioTransport;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("ktrdr-mcp: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(run(cli));
+    // A blocking stdin read may still be pending; it must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ktrdr-mcp: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let config = Arc::new(Config::from_cli(&cli)?);
+    let bytes = runtime::component_bytes(&config.component)?;
+    let interface = Arc::new(ComponentInterface::decode(&bytes)?);
+    if cli.list_tools {
+        println!("{:#}", server::tools_json(&interface));
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let runtime = Arc::new(Runtime::new(&bytes, &interface, config.clone())?);
+    tracing::info!(
+        tools = interface.functions.len(),
+        backend = %config.api_url,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "serving MCP on stdio"
+    );
+    let server = ToolServer::new(interface, runtime, config);
+    let transport = StdioTransport::start(tokio::io::stdin(), tokio::io::stdout());
+    match server.serve(transport.rmcp_end).await {
+        Ok(running) => {
+            running.waiting().await.context("the MCP service failed")?;
+        }
+        Err(ServerInitializeError::ConnectionClosed(_)) => {}
+        Err(error) => return Err(error).context("the MCP session could not start"),
+    }
+    transport.writer.await.context("the stdout writer failed")?;
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! Command-line flags and their environment-variable fallbacks.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// The backend URL used when neither `--api-url` nor `KTRDR_API_URL` is given.
+pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8000/api/v1";
+
+/// `ktrdr-mcp`: serves a KTRDR tools WebAssembly component as an MCP server on stdio.
+///
+/// Every exported function of the component becomes an MCP tool; its WIT types and doc comments
+/// become the tool's schemas and description. The component runs sandboxed: it may reach only
+/// the backend's URL (and hosts added with `--allow-host`), with no filesystem and no inherited
+/// environment. stdout carries only MCP messages; logs go to stderr (`RUST_LOG`).
+#[derive(Debug, Parser)]
+#[command(name = "ktrdr-mcp", version, about, long_about)]
+pub struct Cli {
+    /// The tools component to serve (a wasm32-wasip2 component). Default: the component bundled
+    /// into this binary at build time.
+    #[arg(long, env = "KTRDR_COMPONENT", value_name = "PATH")]
+    pub component: Option<PathBuf>,
+
+    /// The KTRDR backend's base URL, API prefix included.
+    #[arg(long, env = "KTRDR_API_URL", value_name = "URL", default_value = DEFAULT_API_URL)]
+    pub api_url: String,
+
+    /// Seconds each backend request may take (1 to 300); a call's deadline is this plus 5 s.
+    #[arg(long = "timeout", env = "API_TIMEOUT", value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout_secs: u64,
+
+    /// Another `host:port` the component may reach besides the backend (repeatable).
+    #[arg(long = "allow-host", value_name = "H:P")]
+    pub allow_hosts: Vec<String>,
+
+    /// Linear-memory cap of one call, in MiB.
+    #[arg(long, env = "KTRDR_MCP_MAX_MEMORY_MB", value_name = "MIB", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_memory_mb: u64,
+
+    /// Directory of the compiled-component cache. Default: `$XDG_CACHE_HOME/ktrdr-mcp` or
+    /// `~/.cache/ktrdr-mcp`.
+    #[arg(long, env = "KTRDR_MCP_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile the component at every start instead of using the on-disk cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Print the tools (name, description, schemas, annotations) as JSON and exit.
+    #[arg(long)]
+    pub list_tools: bool,
+}

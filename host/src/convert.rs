@@ -1,0 +1,623 @@
+//! JSON ↔ component values, driven by the component's WIT types.
+//!
+//! Names map kebab-case ↔ snake_case (`operation-id` ↔ `"operation_id"`, `data-load` ↔
+//! `"data_load"`; inputs also accept the kebab-case spelling). `option<T>` is `null`/absent ↔
+//! none. The alias named `json` is JSON text: an input takes any JSON value and passes its
+//! serialization, an output is parsed and embedded as real JSON. Variants are `"case"` or
+//! `{"case": payload}`, results `{"ok": v}` / `{"err": e}`, tuples and flags arrays.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+use wasmtime::component::Val;
+use wit_parser::{Resolve, Type, TypeDefKind};
+
+use crate::wit_docs::IntRange;
+
+/// The JSON name of a WIT name: kebab-case → snake_case.
+pub fn json_name(wit_name: &str) -> String {
+    wit_name.replace('-', "_")
+}
+
+/// Whether `ty` is the alias named `json` (JSON text carried as a string).
+pub fn is_json_alias(resolve: &Resolve, ty: &Type) -> bool {
+    match ty {
+        Type::Id(id) => {
+            let def = &resolve.types[*id];
+            def.name.as_deref() == Some("json")
+                && matches!(def.kind, TypeDefKind::Type(Type::String))
+        }
+        _ => false,
+    }
+}
+
+/// The inclusive range of an integer type, or `None` for a non-integer.
+pub fn integer_range(ty: &Type) -> Option<(i128, i128)> {
+    Some(match ty {
+        Type::U8 => (0, u8::MAX.into()),
+        Type::U16 => (0, u16::MAX.into()),
+        Type::U32 => (0, u32::MAX.into()),
+        Type::U64 => (0, u64::MAX.into()),
+        Type::S8 => (i8::MIN.into(), i8::MAX.into()),
+        Type::S16 => (i16::MIN.into(), i16::MAX.into()),
+        Type::S32 => (i32::MIN.into(), i32::MAX.into()),
+        Type::S64 => (i64::MIN.into(), i64::MAX.into()),
+        _ => return None,
+    })
+}
+
+/// The bounds of an integer type narrowed by a documented range.
+pub fn narrowed_range(ty: &Type, range: Option<IntRange>) -> Option<(i128, i128)> {
+    let (min, max) = integer_range(ty)?;
+    let range = range.unwrap_or_default();
+    Some((
+        range.min.map_or(min, |m| m.max(min)),
+        range.max.map_or(max, |m| m.min(max)),
+    ))
+}
+
+/// An argument that does not fit its type, with the path to it (`symbols[1]`, `config.mode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgumentError {
+    /// Where the bad value is, starting with the argument's JSON name.
+    pub path: String,
+    /// What is expected there, e.g. `an integer from 1 to 1000`.
+    pub expected: String,
+    /// What was given, as compact JSON (empty when the value is missing).
+    pub got: Option<String>,
+}
+
+impl fmt::Display for ArgumentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.got {
+            Some(got) => write!(f, "`{}` must be {}; got {got}", self.path, self.expected),
+            None => write!(f, "`{}` is required: {}", self.path, self.expected),
+        }
+    }
+}
+
+/// Converts between JSON and the values of one component's types.
+#[derive(Clone, Copy)]
+pub struct Converter<'a> {
+    resolve: &'a Resolve,
+}
+
+impl<'a> Converter<'a> {
+    /// A converter for the types in `resolve`.
+    pub fn new(resolve: &'a Resolve) -> Self {
+        Self { resolve }
+    }
+
+    /// Describes what JSON a value of `ty` must be, for error messages.
+    pub fn describe(&self, ty: &Type, range: Option<IntRange>) -> String {
+        if let Some((min, max)) = narrowed_range(ty, range) {
+            return format!("an integer from {min} to {max}");
+        }
+        match ty {
+            Type::Bool => "true or false".into(),
+            Type::F32 | Type::F64 => "a number".into(),
+            Type::Char => "a string of one character".into(),
+            Type::String => "a string".into(),
+            Type::Id(_) if is_json_alias(self.resolve, ty) => "any JSON value".into(),
+            Type::Id(id) => match &self.resolve.types[*id].kind {
+                TypeDefKind::Type(inner) => self.describe(inner, range),
+                TypeDefKind::Record(r) => format!(
+                    "an object with {}",
+                    quoted_list(r.fields.iter().map(|f| json_name(&f.name)), "fields", "and")
+                ),
+                TypeDefKind::Enum(e) => format!(
+                    "one of {}",
+                    quoted_list(e.cases.iter().map(|c| json_name(&c.name)), "", "or")
+                ),
+                TypeDefKind::Variant(v) => format!(
+                    "one of the cases {} (`\"case\"` or `{{\"case\": value}}`)",
+                    quoted_list(v.cases.iter().map(|c| json_name(&c.name)), "", "or")
+                ),
+                TypeDefKind::Flags(f) => format!(
+                    "an array of distinct flags from {}",
+                    quoted_list(f.flags.iter().map(|f| json_name(&f.name)), "", "and")
+                ),
+                TypeDefKind::Option(inner) => {
+                    format!("{} or null", self.describe(inner, range))
+                }
+                TypeDefKind::List(inner) => {
+                    format!(
+                        "an array of items that are each {}",
+                        self.describe(inner, range)
+                    )
+                }
+                TypeDefKind::FixedLengthList(inner, n) => {
+                    format!(
+                        "an array of {n} items that are each {}",
+                        self.describe(inner, range)
+                    )
+                }
+                TypeDefKind::Tuple(t) => format!("an array of {} items", t.types.len()),
+                TypeDefKind::Result(_) => "an object `{\"ok\": ...}` or `{\"err\": ...}`".into(),
+                other => format!("a {}", other.as_str()),
+            },
+            _ => "a value this host cannot convert".into(),
+        }
+    }
+
+    /// Converts a JSON value to a value of `ty`. `range` narrows an integer's bounds.
+    pub fn to_val(
+        &self,
+        ty: &Type,
+        json: &Value,
+        path: &str,
+        range: Option<IntRange>,
+    ) -> Result<Val, ArgumentError> {
+        let mismatch = || ArgumentError {
+            path: path.to_string(),
+            expected: self.describe(ty, range),
+            got: Some(compact(json)),
+        };
+        if let Some((min, max)) = narrowed_range(ty, range) {
+            let n = integer_of(json)
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(mismatch)?;
+            // In range of the type, so each conversion below succeeds.
+            return Ok(match ty {
+                Type::U8 => Val::U8(n as u8),
+                Type::U16 => Val::U16(n as u16),
+                Type::U32 => Val::U32(n as u32),
+                Type::U64 => Val::U64(n as u64),
+                Type::S8 => Val::S8(n as i8),
+                Type::S16 => Val::S16(n as i16),
+                Type::S32 => Val::S32(n as i32),
+                _ => Val::S64(n as i64),
+            });
+        }
+        match ty {
+            Type::Bool => json.as_bool().map(Val::Bool).ok_or_else(mismatch),
+            Type::F32 => json
+                .as_f64()
+                .map(|f| Val::Float32(f as f32))
+                .ok_or_else(mismatch),
+            Type::F64 => json.as_f64().map(Val::Float64).ok_or_else(mismatch),
+            Type::Char => {
+                let text = json.as_str().ok_or_else(mismatch)?;
+                let mut chars = text.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => Ok(Val::Char(c)),
+                    _ => Err(mismatch()),
+                }
+            }
+            Type::String => json
+                .as_str()
+                .map(|s| Val::String(s.to_string()))
+                .ok_or_else(mismatch),
+            Type::Id(_) if is_json_alias(self.resolve, ty) => Ok(Val::String(json_text(json))),
+            Type::Id(id) => {
+                self.to_defined_val(&self.resolve.types[*id].kind, json, path, range, mismatch)
+            }
+            _ => Err(mismatch()),
+        }
+    }
+
+    fn to_defined_val(
+        &self,
+        kind: &TypeDefKind,
+        json: &Value,
+        path: &str,
+        range: Option<IntRange>,
+        mismatch: impl Fn() -> ArgumentError,
+    ) -> Result<Val, ArgumentError> {
+        match kind {
+            TypeDefKind::Type(inner) => self.to_val(inner, json, path, range),
+            TypeDefKind::Option(inner) => match json {
+                Value::Null => Ok(Val::Option(None)),
+                _ => Ok(Val::Option(Some(Box::new(
+                    self.to_val(inner, json, path, range)?,
+                )))),
+            },
+            TypeDefKind::List(inner) => {
+                let items = json.as_array().ok_or_else(&mismatch)?;
+                Ok(Val::List(self.to_vals(inner, items, path, range)?))
+            }
+            TypeDefKind::FixedLengthList(inner, n) => {
+                let items = json
+                    .as_array()
+                    .filter(|a| a.len() == *n as usize)
+                    .ok_or_else(&mismatch)?;
+                Ok(Val::FixedLengthList(
+                    self.to_vals(inner, items, path, range)?,
+                ))
+            }
+            TypeDefKind::Tuple(tuple) => {
+                let items = json
+                    .as_array()
+                    .filter(|a| a.len() == tuple.types.len())
+                    .ok_or_else(&mismatch)?;
+                let vals = tuple
+                    .types
+                    .iter()
+                    .zip(items)
+                    .enumerate()
+                    .map(|(i, (ty, item))| self.to_val(ty, item, &format!("{path}[{i}]"), None))
+                    .collect::<Result<_, _>>()?;
+                Ok(Val::Tuple(vals))
+            }
+            TypeDefKind::Record(record) => {
+                let object = json.as_object().ok_or_else(&mismatch)?;
+                let fields = record
+                    .fields
+                    .iter()
+                    .map(|field| (field.name.as_str(), &field.ty, None));
+                let vals = self.to_fields(fields, object, path)?;
+                Ok(Val::Record(
+                    record
+                        .fields
+                        .iter()
+                        .map(|f| f.name.clone())
+                        .zip(vals)
+                        .collect(),
+                ))
+            }
+            TypeDefKind::Enum(e) => {
+                let name = json.as_str().ok_or_else(&mismatch)?;
+                e.cases
+                    .iter()
+                    .find(|case| matches_name(&case.name, name))
+                    .map(|case| Val::Enum(case.name.clone()))
+                    .ok_or_else(mismatch)
+            }
+            TypeDefKind::Flags(flags) => {
+                let items = json.as_array().ok_or_else(&mismatch)?;
+                let names = items
+                    .iter()
+                    .map(|item| {
+                        let name = item.as_str()?;
+                        flags
+                            .flags
+                            .iter()
+                            .find(|f| matches_name(&f.name, name))
+                            .map(|f| f.name.clone())
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(&mismatch)?;
+                Ok(Val::Flags(names))
+            }
+            TypeDefKind::Variant(variant) => {
+                let (name, payload) = match json {
+                    Value::String(name) => (name.as_str(), None),
+                    Value::Object(object) if object.len() == 1 => {
+                        let (name, payload) = object.iter().next().expect("one entry");
+                        (name.as_str(), Some(payload))
+                    }
+                    _ => return Err(mismatch()),
+                };
+                let case = variant
+                    .cases
+                    .iter()
+                    .find(|case| matches_name(&case.name, name))
+                    .ok_or_else(&mismatch)?;
+                let payload = match (&case.ty, payload) {
+                    (None, None) => None,
+                    (Some(ty), Some(payload)) => Some(Box::new(self.to_val(
+                        ty,
+                        payload,
+                        &format!("{path}.{name}"),
+                        None,
+                    )?)),
+                    _ => return Err(mismatch()),
+                };
+                Ok(Val::Variant(case.name.clone(), payload))
+            }
+            TypeDefKind::Result(result) => {
+                let object = json
+                    .as_object()
+                    .filter(|o| o.len() == 1)
+                    .ok_or_else(&mismatch)?;
+                let (key, payload) = object.iter().next().expect("one entry");
+                let branch = match key.as_str() {
+                    "ok" => &result.ok,
+                    "err" => &result.err,
+                    _ => return Err(mismatch()),
+                };
+                let val = match branch {
+                    Some(ty) => Some(Box::new(self.to_val(
+                        ty,
+                        payload,
+                        &format!("{path}.{key}"),
+                        None,
+                    )?)),
+                    None if payload.is_null() => None,
+                    None => return Err(mismatch()),
+                };
+                Ok(Val::Result(if key == "ok" { Ok(val) } else { Err(val) }))
+            }
+            _ => Err(mismatch()),
+        }
+    }
+
+    fn to_vals(
+        &self,
+        ty: &Type,
+        items: &[Value],
+        path: &str,
+        range: Option<IntRange>,
+    ) -> Result<Vec<Val>, ArgumentError> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.to_val(ty, item, &format!("{path}[{i}]"), range))
+            .collect()
+    }
+
+    /// Converts the members of a JSON object to values of named fields (a record's fields or a
+    /// function's parameters). Absent or `null` optional fields become none; a missing required
+    /// field or a member that names no field is an error. `prefix` is the object's own path.
+    pub fn to_fields<'t>(
+        &self,
+        fields: impl Iterator<Item = (&'t str, &'t Type, Option<IntRange>)> + Clone,
+        object: &Map<String, Value>,
+        prefix: &str,
+    ) -> Result<Vec<Val>, ArgumentError> {
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                json_name(name)
+            } else {
+                format!("{prefix}.{}", json_name(name))
+            }
+        };
+        if let Some(unknown) = object
+            .keys()
+            .find(|key| !fields.clone().any(|(name, _, _)| matches_name(name, key)))
+        {
+            let known: Vec<_> = fields.clone().map(|(name, _, _)| json_name(name)).collect();
+            return Err(ArgumentError {
+                path: if prefix.is_empty() {
+                    unknown.clone()
+                } else {
+                    format!("{prefix}.{unknown}")
+                },
+                expected: if known.is_empty() {
+                    "absent: nothing is accepted here".to_string()
+                } else {
+                    format!(
+                        "absent: the accepted names are {}",
+                        quoted_list(known.into_iter(), "", "and")
+                    )
+                },
+                got: Some(compact(&object[unknown])),
+            });
+        }
+        fields
+            .map(|(name, ty, range)| {
+                let given = object
+                    .get(&json_name(name))
+                    .or_else(|| object.get(name))
+                    .filter(|value| !value.is_null());
+                match given {
+                    Some(value) => self.to_val(ty, value, &join(name), range),
+                    None if self.is_option(ty) => Ok(Val::Option(None)),
+                    None => Err(ArgumentError {
+                        path: join(name),
+                        expected: self.describe(ty, range),
+                        got: None,
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether `ty` is an `option<T>` (possibly behind aliases).
+    pub fn is_option(&self, ty: &Type) -> bool {
+        match ty {
+            Type::Id(id) => match &self.resolve.types[*id].kind {
+                TypeDefKind::Option(_) => true,
+                TypeDefKind::Type(inner) => self.is_option(inner),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Converts a component value of `ty` to JSON.
+    pub fn to_json(&self, ty: &Type, val: &Val) -> Value {
+        if is_json_alias(self.resolve, ty) {
+            if let Val::String(text) = val {
+                return serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()));
+            }
+        }
+        if let Type::Id(id) = ty {
+            if let TypeDefKind::Type(inner) = &self.resolve.types[*id].kind {
+                return self.to_json(inner, val);
+            }
+        }
+        let inner_types = self.inner_types(ty);
+        match val {
+            Val::Bool(b) => Value::Bool(*b),
+            Val::S8(n) => (*n).into(),
+            Val::U8(n) => (*n).into(),
+            Val::S16(n) => (*n).into(),
+            Val::U16(n) => (*n).into(),
+            Val::S32(n) => (*n).into(),
+            Val::U32(n) => (*n).into(),
+            Val::S64(n) => (*n).into(),
+            Val::U64(n) => (*n).into(),
+            Val::Float32(f) => float_json(f64::from(*f)),
+            Val::Float64(f) => float_json(*f),
+            Val::Char(c) => Value::String(c.to_string()),
+            Val::String(s) => Value::String(s.clone()),
+            Val::List(items) | Val::FixedLengthList(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.to_json(&inner_types.element(0), item))
+                    .collect(),
+            ),
+            Val::Tuple(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| self.to_json(&inner_types.element(i), item))
+                    .collect(),
+            ),
+            Val::Record(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            json_name(name),
+                            self.to_json(&inner_types.named(name), value),
+                        )
+                    })
+                    .collect(),
+            ),
+            Val::Enum(name) => Value::String(json_name(name)),
+            Val::Flags(names) => {
+                Value::Array(names.iter().map(|n| Value::String(json_name(n))).collect())
+            }
+            Val::Option(None) => Value::Null,
+            Val::Option(Some(inner)) => self.to_json(&inner_types.element(0), inner),
+            Val::Variant(name, None) => Value::String(json_name(name)),
+            Val::Variant(name, Some(payload)) => {
+                let mut object = Map::new();
+                object.insert(
+                    json_name(name),
+                    self.to_json(&inner_types.named(name), payload),
+                );
+                Value::Object(object)
+            }
+            Val::Result(result) => {
+                let (key, payload, ty) = match result {
+                    Ok(payload) => ("ok", payload, inner_types.named("ok")),
+                    Err(payload) => ("err", payload, inner_types.named("err")),
+                };
+                let mut object = Map::new();
+                object.insert(
+                    key.to_string(),
+                    payload
+                        .as_ref()
+                        .map_or(Value::Null, |p| self.to_json(&ty, p)),
+                );
+                Value::Object(object)
+            }
+            Val::Map(entries) => Value::Array(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        Value::Array(vec![
+                            self.to_json(&inner_types.element(0), k),
+                            self.to_json(&inner_types.element(1), v),
+                        ])
+                    })
+                    .collect(),
+            ),
+            Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
+                Value::Null
+            }
+        }
+    }
+
+    fn inner_types(&self, ty: &Type) -> InnerTypes<'a> {
+        match ty {
+            Type::Id(id) => InnerTypes(Some(&self.resolve.types[*id].kind)),
+            _ => InnerTypes(None),
+        }
+    }
+}
+
+/// The component types inside a defined type, looked up by position or name.
+struct InnerTypes<'a>(Option<&'a TypeDefKind>);
+
+impl InnerTypes<'_> {
+    /// The type at `index`: a list's or option's element, a tuple's member, a map's key/value.
+    fn element(&self, index: usize) -> Type {
+        match self.0 {
+            Some(
+                TypeDefKind::List(t) | TypeDefKind::Option(t) | TypeDefKind::FixedLengthList(t, _),
+            ) => *t,
+            Some(TypeDefKind::Tuple(tuple)) => {
+                tuple.types.get(index).copied().unwrap_or(Type::String)
+            }
+            Some(TypeDefKind::Map(k, v)) => {
+                if index == 0 {
+                    *k
+                } else {
+                    *v
+                }
+            }
+            _ => Type::String,
+        }
+    }
+
+    /// The type named `name`: a record field's, a variant case's, a result's `ok`/`err`.
+    fn named(&self, name: &str) -> Type {
+        let found = match self.0 {
+            Some(TypeDefKind::Record(r)) => r.fields.iter().find(|f| f.name == name).map(|f| f.ty),
+            Some(TypeDefKind::Variant(v)) => {
+                v.cases.iter().find(|c| c.name == name).and_then(|c| c.ty)
+            }
+            Some(TypeDefKind::Result(r)) if name == "ok" => r.ok,
+            Some(TypeDefKind::Result(r)) => r.err,
+            _ => None,
+        };
+        // Only reached for payloads the component produced, so the type is always found; a plain
+        // string is a harmless stand-in otherwise (values convert by their own shape).
+        found.unwrap_or(Type::String)
+    }
+}
+
+fn matches_name(wit_name: &str, given: &str) -> bool {
+    given == wit_name || given == json_name(wit_name)
+}
+
+/// JSON text for a `json` argument: a string that is itself a JSON object or array is taken as
+/// that JSON text (agents often send JSON-encoded objects); any other value is serialized.
+fn json_text(json: &Value) -> String {
+    if let Value::String(text) = json {
+        if let Ok(parsed @ (Value::Object(_) | Value::Array(_))) =
+            serde_json::from_str::<Value>(text)
+        {
+            return parsed.to_string();
+        }
+    }
+    json.to_string()
+}
+
+fn integer_of(json: &Value) -> Option<i128> {
+    match json {
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 1e19)
+                    .map(|f| f as i128)
+            }),
+        _ => None,
+    }
+}
+
+fn float_json(f: f64) -> Value {
+    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+/// Compact JSON of a value, cut to a readable length.
+fn compact(json: &Value) -> String {
+    let text = json.to_string();
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// `"a", "b" or "c"`, optionally preceded by a noun (`fields "a" and "b"`).
+fn quoted_list(items: impl Iterator<Item = String>, noun: &str, conjunction: &str) -> String {
+    let quoted: Vec<String> = items.map(|item| format!("\"{item}\"")).collect();
+    let joined = match quoted.as_slice() {
+        [] => "nothing".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
+    };
+    if noun.is_empty() {
+        joined
+    } else {
+        format!("{noun} {joined}")
+    }
+}

@@ -1,0 +1,282 @@
+//! Running the component: one compiled component and pre-linked instance, and for each call a
+//! fresh store and instance with a memory cap, a wall-clock deadline that also preempts
+//! CPU-bound guests (via epochs), and cancellation.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use tokio_util::sync::CancellationToken;
+use wasmtime::component::{ComponentExportIndex, InstancePre, Linker, ResourceTable, Val};
+use wasmtime::{Engine, ResourceLimiter, Store, Trap, UpdateDeadline};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::cache;
+use crate::config::{ComponentSource, Config};
+use crate::interface::{ComponentInterface, ExportedFunction};
+use crate::sandbox::{wasi_context, OutgoingHttpPolicy};
+
+/// The release component embedded at build time (see `build.rs`).
+const BUNDLED_COMPONENT: &[u8] = include_bytes!(env!("KTRDR_BUNDLED_COMPONENT"));
+
+/// How often the epoch advances; a CPU-bound guest yields (and checks its deadline) this often.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Table elements one call may grow its tables to.
+const TABLE_ELEMENTS_CAP: usize = 100_000;
+
+/// Why a call produced no value.
+#[derive(Debug)]
+pub enum CallFailure {
+    /// The call ran past its wall-clock deadline.
+    Deadline(Duration),
+    /// The component tried to grow its memory past the cap (bytes).
+    MemoryCap(usize),
+    /// The client cancelled the request.
+    Cancelled,
+    /// The component trapped or could not be instantiated.
+    Trap(String),
+}
+
+/// Loads the component's bytes from where the configuration says.
+pub fn component_bytes(source: &ComponentSource) -> Result<Vec<u8>> {
+    match source {
+        ComponentSource::Bundled => Ok(BUNDLED_COMPONENT.to_vec()),
+        ComponentSource::File(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read the component {}", path.display())),
+    }
+}
+
+/// The compiled component, ready to instantiate once per call.
+pub struct Runtime {
+    engine: Engine,
+    instance_pre: InstancePre<GuestState>,
+    exports: Vec<ComponentExportIndex>,
+    config: Arc<Config>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    /// Compiles (or loads from the cache) the component, links WASI and `wasi:http`, and
+    /// resolves the export of every function in `interface`.
+    pub fn new(bytes: &[u8], interface: &ComponentInterface, config: Arc<Config>) -> Result<Self> {
+        let mut engine_config = wasmtime::Config::new();
+        engine_config.epoch_interruption(true);
+        let engine = Engine::new(&engine_config).map_err(anyhow::Error::from)?;
+        let component = cache::load_or_compile(&engine, bytes, config.cache_dir.as_deref())?;
+
+        let mut linker = Linker::<GuestState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(anyhow::Error::from)?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .context("the component imports something this host does not provide")?;
+
+        let exports = interface
+            .functions
+            .iter()
+            .map(|function| export_index(&component, function))
+            .collect::<Result<_>>()?;
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        spawn_epoch_ticker(engine.clone(), ticker_stop.clone());
+        Ok(Self {
+            engine,
+            instance_pre,
+            exports,
+            config,
+            ticker_stop,
+        })
+    }
+
+    /// Calls function number `index` of the interface with `params`, in a fresh instance.
+    /// Returns the function's result value (`None` for a function without one).
+    pub async fn call(
+        &self,
+        index: usize,
+        params: &[Val],
+        has_result: bool,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Val>, CallFailure> {
+        let budget = self.config.call_deadline;
+        let deadline = Instant::now() + budget;
+        let mut store = Store::new(&self.engine, GuestState::new(&self.config));
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
+        });
+
+        let outcome = {
+            let run = self.run(&mut store, index, params, has_result);
+            tokio::select! {
+                outcome = tokio::time::timeout(budget, run) => match outcome {
+                    Ok(result) => result.map_err(Some),
+                    Err(_elapsed) => Err(None),
+                },
+                () = cancel.cancelled() => return Err(CallFailure::Cancelled),
+            }
+        };
+        outcome.map_err(|error| {
+            if store.data().limits.memory_cap_hit {
+                return CallFailure::MemoryCap(self.config.max_memory_bytes);
+            }
+            match error {
+                None => CallFailure::Deadline(budget),
+                Some(error) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
+                    CallFailure::Deadline(budget)
+                }
+                Some(error) => CallFailure::Trap(one_line(&error)),
+            }
+        })
+    }
+
+    async fn run(
+        &self,
+        store: &mut Store<GuestState>,
+        index: usize,
+        params: &[Val],
+        has_result: bool,
+    ) -> wasmtime::Result<Option<Val>> {
+        let started = Instant::now();
+        let instance = self.instance_pre.instantiate_async(&mut *store).await?;
+        tracing::debug!(
+            micros = started.elapsed().as_micros() as u64,
+            "instantiated"
+        );
+        let func = instance
+            .get_func(&mut *store, self.exports[index])
+            .ok_or_else(|| {
+                wasmtime::format_err!("the component does not export function #{index}")
+            })?;
+        let mut results = if has_result {
+            vec![Val::Bool(false)]
+        } else {
+            Vec::new()
+        };
+        func.call_async(&mut *store, params, &mut results).await?;
+        Ok(results.pop())
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn export_index(
+    component: &wasmtime::component::Component,
+    function: &ExportedFunction,
+) -> Result<ComponentExportIndex> {
+    let parent = match &function.interface {
+        Some(interface) => Some(
+            component
+                .get_export_index(None, interface)
+                .with_context(|| format!("the component does not export `{interface}`"))?,
+        ),
+        None => None,
+    };
+    component
+        .get_export_index(parent.as_ref(), &function.function.name)
+        .with_context(|| format!("the component does not export `{}`", function.function.name))
+}
+
+fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        })
+        .expect("cannot start the epoch ticker thread");
+}
+
+/// The first line of an error's message chain: what an agent can read in one line.
+fn one_line(error: &wasmtime::Error) -> String {
+    let text = format!("{error:#}");
+    text.lines().next().unwrap_or("").trim().to_string()
+}
+
+/// The store data of one call.
+struct GuestState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    http_policy: OutgoingHttpPolicy,
+    table: ResourceTable,
+    limits: CallLimits,
+}
+
+impl GuestState {
+    fn new(config: &Config) -> Self {
+        Self {
+            wasi: wasi_context(&config.guest_environment()),
+            http: WasiHttpCtx::new(),
+            http_policy: OutgoingHttpPolicy::new(config.allowed_origins.clone()),
+            table: ResourceTable::new(),
+            limits: CallLimits {
+                max_memory_bytes: config.max_memory_bytes,
+                memory_cap_hit: false,
+            },
+        }
+    }
+}
+
+impl WasiView for GuestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for GuestState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_policy,
+        }
+    }
+}
+
+/// The memory and table caps of one call; remembers whether the memory cap was hit.
+struct CallLimits {
+    max_memory_bytes: usize,
+    memory_cap_hit: bool,
+}
+
+impl ResourceLimiter for CallLimits {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max_memory_bytes {
+            self.memory_cap_hit = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= TABLE_ELEMENTS_CAP)
+    }
+}

@@ -1,0 +1,312 @@
+//! The MCP server: lists the component's functions as tools and calls them.
+
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::{json, Value};
+use wasmtime::component::Val;
+
+use crate::config::Config;
+use crate::convert::{json_name, ArgumentError, Converter};
+use crate::interface::{ComponentInterface, ExportedFunction};
+use crate::runtime::{CallFailure, Runtime};
+
+/// Serves one component's functions as MCP tools.
+#[derive(Clone)]
+pub struct ToolServer {
+    interface: Arc<ComponentInterface>,
+    runtime: Arc<Runtime>,
+    config: Arc<Config>,
+    tools: Arc<Vec<Tool>>,
+}
+
+impl ToolServer {
+    /// A server for `interface`, running calls in `runtime`.
+    pub fn new(
+        interface: Arc<ComponentInterface>,
+        runtime: Arc<Runtime>,
+        config: Arc<Config>,
+    ) -> Self {
+        let tools = Arc::new(describe_tools(&interface));
+        Self {
+            interface,
+            runtime,
+            config,
+            tools,
+        }
+    }
+
+    async fn call(
+        &self,
+        index: usize,
+        arguments: Option<JsonObject>,
+        context: &RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let function = &self.interface.functions[index];
+        let name = function.tool_name.as_str();
+        let params =
+            match arguments_to_vals(&self.interface, function, &arguments.unwrap_or_default()) {
+                Ok(params) => params,
+                Err(error) => return invalid_argument(&error),
+            };
+        tracing::debug!(tool = name, "calling");
+        let has_result = function.function.result.is_some();
+        match self
+            .runtime
+            .call(index, &params, has_result, &context.ct)
+            .await
+        {
+            Ok(value) => self.result_of(function, value),
+            Err(failure) => self.failure(name, failure),
+        }
+    }
+
+    /// Turns the function's return value into a tool result.
+    fn result_of(&self, function: &ExportedFunction, value: Option<Val>) -> CallToolResult {
+        let converter = Converter::new(&self.interface.resolve);
+        let outcome = function.outcome;
+        let (success, payload) = match (&value, outcome.is_result) {
+            (Some(Val::Result(Ok(payload))), true) => (true, payload.as_deref()),
+            (Some(Val::Result(Err(payload))), true) => (false, payload.as_deref()),
+            (value, _) => (true, value.as_ref()),
+        };
+        if success {
+            let json = match (outcome.ok, payload) {
+                (Some(ty), Some(val)) => converter.to_json(&ty, val),
+                _ => Value::Null,
+            };
+            return match (&function.output_schema, json) {
+                (Some(_), json @ Value::Object(_)) => CallToolResult::structured(json),
+                (_, Value::Null) => CallToolResult::success(vec![]),
+                (_, json) => CallToolResult::success(vec![ContentBlock::text(json.to_string())]),
+            };
+        }
+        let error = match (outcome.err, payload) {
+            (Some(ty), Some(val)) => converter.to_json(&ty, val),
+            _ => Value::Null,
+        };
+        tool_error(error)
+    }
+
+    fn failure(&self, tool: &str, failure: CallFailure) -> CallToolResult {
+        let (code, message) = match failure {
+            CallFailure::Deadline(budget) => (
+                "timeout",
+                format!(
+                    "`{tool}` exceeded its {} s deadline (API_TIMEOUT {} s plus a margin) and was stopped. Try again later or raise API_TIMEOUT.",
+                    budget.as_secs(),
+                    self.config.request_timeout.as_secs()
+                ),
+            ),
+            CallFailure::MemoryCap(bytes) => (
+                "memory_limit",
+                format!(
+                    "`{tool}` ran out of its {} MiB memory cap and was stopped.",
+                    bytes >> 20
+                ),
+            ),
+            CallFailure::Cancelled => ("cancelled", format!("`{tool}` was cancelled by the client.")),
+            CallFailure::Trap(reason) => (
+                "component_error",
+                format!("`{tool}` failed inside the component: {reason}"),
+            ),
+        };
+        tracing::warn!(tool, code, "{message}");
+        tool_error(json!({ "status_code": 0, "code": code, "message": message, "details": {} }))
+    }
+}
+
+/// Converts call arguments to the function's parameter values.
+fn arguments_to_vals(
+    interface: &ComponentInterface,
+    function: &ExportedFunction,
+    arguments: &JsonObject,
+) -> Result<Vec<Val>, ArgumentError> {
+    let converter = Converter::new(&interface.resolve);
+    let params = function.function.params.iter().map(|param| {
+        let range = function.docs.params.get(&param.name).and_then(|d| d.range);
+        (param.name.as_str(), &param.ty, range)
+    });
+    converter.to_fields(params, arguments, "")
+}
+
+/// An `isError` result for an argument that does not fit, shaped like the component's errors.
+fn invalid_argument(error: &ArgumentError) -> CallToolResult {
+    let message = match &error.got {
+        Some(_) if error.expected.starts_with("absent") => format!(
+            "Unknown argument `{}`: {}.",
+            error.path,
+            error.expected.trim_start_matches("absent: ")
+        ),
+        _ => format!("Invalid argument {error}. Fix it and call again."),
+    };
+    tool_error(json!({
+        "status_code": 0,
+        "code": "invalid_argument",
+        "message": message,
+        "details": { "argument": error.path, "expected": error.expected },
+    }))
+}
+
+/// An `isError` result: the error as structured content when it is an object, with one line of
+/// text an agent can act on (`code (HTTP 404): message`).
+fn tool_error(error: Value) -> CallToolResult {
+    let line = error_line(&error);
+    let mut result = match error {
+        Value::Object(_) => CallToolResult::structured_error(error),
+        _ => CallToolResult::error(vec![]),
+    };
+    result.content = vec![ContentBlock::text(line)];
+    result
+}
+
+/// One line summarizing an error value.
+fn error_line(error: &Value) -> String {
+    let text = match error {
+        Value::Object(object) => {
+            let message = object.get("message").and_then(Value::as_str);
+            let code = object.get("code").and_then(Value::as_str);
+            let status = object
+                .get("status_code")
+                .and_then(Value::as_u64)
+                .filter(|s| *s != 0);
+            match (code, status, message) {
+                (Some(code), Some(status), Some(message)) => {
+                    format!("{code} (HTTP {status}): {message}")
+                }
+                (Some(code), None, Some(message)) => format!("{code}: {message}"),
+                (None, _, Some(message)) => message.to_string(),
+                _ => error.to_string(),
+            }
+        }
+        Value::String(text) => text.clone(),
+        Value::Null => "the tool failed".to_string(),
+        other => other.to_string(),
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The MCP description of every exported function.
+fn describe_tools(interface: &ComponentInterface) -> Vec<Tool> {
+    interface
+        .functions
+        .iter()
+        .map(|function| {
+            let description = if function.docs.description.is_empty() {
+                format!(
+                    "Calls the component's `{}` function.",
+                    function.function.name
+                )
+            } else {
+                function.docs.description.clone()
+            };
+            let mut tool = Tool::new(
+                function.tool_name.clone(),
+                description,
+                Arc::new(function.input_schema.clone()),
+            )
+            .with_title(title_of(&function.function.name));
+            if let Some(schema) = &function.output_schema {
+                tool = tool.with_raw_output_schema(Arc::new(schema.clone()));
+            }
+            if let Some(hints) = function.annotations() {
+                tool = tool.with_annotations(
+                    ToolAnnotations::new()
+                        .read_only(hints.read_only)
+                        .destructive(hints.destructive)
+                        .idempotent(hints.idempotent)
+                        .open_world(hints.open_world),
+                );
+            }
+            tool
+        })
+        .collect()
+}
+
+/// `get-operation-status` → `Get operation status`.
+fn title_of(wit_name: &str) -> String {
+    let words = json_name(wit_name).replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+impl ServerHandler for ToolServer {
+    fn get_info(&self) -> ServerConfig {
+        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build());
+        info.server_info = Implementation::new("ktrdr-mcp", env!("CARGO_PKG_VERSION"));
+        let instructions = self
+            .interface
+            .functions
+            .iter()
+            .find_map(|f| f.interface.as_ref())
+            .and_then(|_| interface_docs(&self.interface));
+        if let Some(instructions) = instructions {
+            info = info.with_instructions(instructions);
+        }
+        info
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let Some(index) = self.interface.function_index(&request.name) else {
+            let known: Vec<&str> = self.tools.iter().map(|t| t.name.as_ref()).collect();
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "Unknown tool `{}`. Available tools: {}.",
+                    request.name,
+                    known.join(", ")
+                ),
+                Some(json!({ "tool": request.name, "available": known })),
+            ));
+        };
+        Ok(self.call(index, request.arguments, &context).await.into())
+    }
+}
+
+/// The docs of the first exported interface that has some: the server's instructions.
+fn interface_docs(interface: &ComponentInterface) -> Option<String> {
+    interface
+        .resolve
+        .interfaces
+        .iter()
+        .filter_map(|(_, i)| i.docs.contents.as_deref())
+        .map(|docs| {
+            // Keep the overview; the conventions paragraph is for hosts, not agents.
+            docs.split("\n\nDoc-comment conventions")
+                .next()
+                .unwrap_or(docs)
+                .trim()
+                .to_string()
+        })
+        .find(|docs| !docs.is_empty())
+}
+
+/// Lists the tools as JSON, for `--list-tools`.
+pub fn tools_json(interface: &ComponentInterface) -> Value {
+    Value::Array(
+        describe_tools(interface)
+            .into_iter()
+            .map(|tool| serde_json::to_value(tool).unwrap_or(Value::Null))
+            .collect(),
+    )
+}
