@@ -101,6 +101,11 @@ impl LoadArgs {
             )));
         }
         let operation_id = data.string("operation_id")?;
+        if operation_id.trim().is_empty() {
+            return Err(ShapeError(
+                "data.operation_id: empty (no id to track the load with)".to_owned(),
+            ));
+        }
         Ok(DataLoadStarted {
             message: format!(
                 "Started loading {} {} ({} mode) as {operation_id}; poll get_operation_status \
@@ -193,8 +198,8 @@ impl CachedDataQuery {
     }
 
     /// Reads `{"success", "data": {"dates", "ohlcv", "points", "metadata"}}` and keeps the last
-    /// `limit` bars; when it trims, `metadata.points` is the count kept and
-    /// `metadata.limited_by_client` is `true`.
+    /// `limit` entries of each list; when it trims, `metadata.points` is the count of dates kept
+    /// and `metadata.limited_by_client` is `true`.
     pub fn parse(&self, body: &Value) -> Result<CachedData, ShapeError> {
         let data = Fields::of(body, "")?.object("data", "data")?;
         let mut dates = data.strings("dates")?;
@@ -214,14 +219,17 @@ impl CachedDataQuery {
                 )))
             }
         };
-        if let Some(limit) = self.limit.filter(|limit| dates.len() > *limit) {
-            keep_last(&mut dates, limit);
-            keep_last(&mut ohlcv, limit);
-            if let Value::Array(list) = &mut points {
-                keep_last(list, limit);
+        if let Some(limit) = self.limit {
+            let points_len = points.as_array().map_or(0, Vec::len);
+            if dates.len().max(ohlcv.len()).max(points_len) > limit {
+                keep_last(&mut dates, limit);
+                keep_last(&mut ohlcv, limit);
+                if let Value::Array(list) = &mut points {
+                    keep_last(list, limit);
+                }
+                metadata.insert("points".to_owned(), json!(dates.len()));
+                metadata.insert("limited_by_client".to_owned(), json!(true));
             }
-            metadata.insert("points".to_owned(), json!(dates.len()));
-            metadata.insert("limited_by_client".to_owned(), json!(true));
         }
         Ok(CachedData {
             dates,
@@ -364,6 +372,12 @@ mod tests {
                           "error_message": "IB down"}});
         let error = args.parse(&body).unwrap_err();
         assert!(error.0.contains("IB down"));
+        let no_id = json!({"success": true, "data": {"status": "started", "operation_id": " "}});
+        assert!(args
+            .parse(&no_id)
+            .unwrap_err()
+            .0
+            .contains("data.operation_id"));
     }
 
     #[test]

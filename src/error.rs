@@ -21,6 +21,10 @@ const MAX_MESSAGE_CHARS: usize = 700;
 const MAX_RAW_BODY_CHARS: usize = 2000;
 /// How many 422 field errors the message names; `details` has them all.
 const MAX_FIELD_ERRORS_IN_MESSAGE: usize = 3;
+/// Deepest nesting of backend JSON kept in `details`; deeper values are kept as text.
+const MAX_DETAILS_DEPTH: usize = 16;
+/// Longest backend JSON value kept in `details`, in characters of JSON text.
+const MAX_DETAILS_CHARS: usize = 16 * 1024;
 /// FastAPI's `detail` for a path that matches no route.
 const NO_SUCH_ROUTE: &str = "Not Found";
 
@@ -311,7 +315,7 @@ impl ErrorBody {
             Ok(Value::Object(object)) => Self::from_object(object),
             Ok(other) => ErrorBody {
                 reason: "the error body is not a JSON object".to_owned(),
-                details: json!({ "body": other }),
+                details: json!({ "body": bounded(other) }),
             },
             Err(_) => {
                 let text = String::from_utf8_lossy(body);
@@ -345,7 +349,7 @@ impl ErrorBody {
             let mut details = Map::new();
             for key in ["code", "message", "details"] {
                 if let Some(value) = envelope.get(key) {
-                    details.insert(key.to_owned(), value.clone());
+                    details.insert(key.to_owned(), bounded(value.clone()));
                 }
             }
             return ErrorBody {
@@ -356,22 +360,57 @@ impl ErrorBody {
         match object.remove("detail") {
             Some(Value::String(text)) => ErrorBody {
                 reason: text.clone(),
-                details: json!({ "detail": text }),
+                details: json!({ "detail": bounded(Value::String(text)) }),
             },
             Some(Value::Array(fields)) => ErrorBody {
                 reason: summarise_field_errors(&fields),
-                details: json!({ "detail": fields }),
+                details: json!({ "detail": bounded(Value::Array(fields)) }),
             },
             Some(other) => ErrorBody {
                 reason: other.to_string(),
-                details: json!({ "detail": other }),
+                details: json!({ "detail": bounded(other) }),
             },
             None => ErrorBody {
                 reason: "no error text in the body".to_owned(),
-                details: json!({ "body": object }),
+                details: json!({ "body": bounded(Value::Object(object)) }),
             },
         }
     }
+}
+
+/// `value` if it is small and shallow enough to pass on, else the start of its JSON text: so
+/// `details` stays readable by any JSON parser (serde_json refuses nesting deeper than 128).
+fn bounded(value: Value) -> Value {
+    fn depth(value: &Value, limit: usize) -> usize {
+        if limit == 0 {
+            return 1;
+        }
+        match value {
+            Value::Array(items) => {
+                1 + items
+                    .iter()
+                    .map(|item| depth(item, limit - 1))
+                    .max()
+                    .unwrap_or(0)
+            }
+            Value::Object(map) => {
+                1 + map
+                    .values()
+                    .map(|item| depth(item, limit - 1))
+                    .max()
+                    .unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+    if depth(&value, MAX_DETAILS_DEPTH) < MAX_DETAILS_DEPTH {
+        let text = value.to_string();
+        if text.len() <= MAX_DETAILS_CHARS {
+            return value;
+        }
+        return Value::String(text.chars().take(MAX_RAW_BODY_CHARS).collect());
+    }
+    Value::String(value.to_string().chars().take(MAX_RAW_BODY_CHARS).collect())
 }
 
 /// `loc: msg` of the first few FastAPI field errors, e.g.
@@ -598,6 +637,19 @@ mod tests {
         assert!(error.message.chars().count() <= MAX_MESSAGE_CHARS + 1);
         assert!(error.message.contains("line one line two"));
         assert!(error.message.ends_with("get_operation_status."));
+    }
+
+    #[test]
+    fn deep_or_huge_error_bodies_are_kept_as_text() {
+        let deep = format!("{{\"detail\":{}{}}}", "[".repeat(100), "]".repeat(100));
+        let error = backend(400, &deep);
+        let kept = details(&error);
+        assert!(kept["detail"].as_str().unwrap().starts_with("[[[["));
+        let huge = format!("{{\"detail\":\"{}\"}}", "y".repeat(100_000));
+        let error = backend(400, &huge);
+        assert_eq!(details(&error)["detail"].as_str().map(str::len), Some(2000));
+        let shallow = backend(400, r#"{"detail":[{"loc":["a"],"msg":"b"}]}"#);
+        assert_eq!(details(&shallow)["detail"][0]["msg"], "b");
     }
 
     #[test]
