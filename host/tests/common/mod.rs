@@ -1,0 +1,348 @@
+//! Shared set-up of the host's integration tests: the real `ktrdr-mcp` binary, the reference
+//! backend on a free port, the probe test components, and MCP clients (rmcp, or raw lines).
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of this module"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
+use rmcp::service::RunningService;
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
+/// How long any single exchange may take before a test gives up (a hang is a failure).
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `$CARGO_TARGET_DIR`, else the workspace's `target/`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+}
+
+/// The host binary under test.
+pub fn host_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ktrdr-mcp"))
+}
+
+/// The reference backend: `KTRDR_BACKEND_BIN`, else `<target>/native/ktrdr-backend`.
+pub fn backend_bin() -> PathBuf {
+    let path = std::env::var_os("KTRDR_BACKEND_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("native/ktrdr-backend"));
+    assert!(
+        path.is_file(),
+        "the reference backend {} is missing: run `make backend` (or set KTRDR_BACKEND_BIN)",
+        path.display()
+    );
+    path
+}
+
+/// A compiled-component cache shared by the tests, so that only the first start compiles.
+fn cache_dir() -> PathBuf {
+    target_dir().join("ktrdr-mcp-test-cache")
+}
+
+/// Builds the probe test components once per test binary and returns the path of `name`
+/// (`probe` or `probe_plus`).
+pub fn test_component(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let target = target_dir().join("test-components");
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "--manifest-path",
+            ])
+            .arg(workspace().join("host/test-components/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target)
+            .env_remove("RUSTFLAGS")
+            .status()
+            .expect("cannot run cargo to build the test components");
+        assert!(status.success(), "building the test components failed");
+        target.join("wasm32-wasip2/release")
+    });
+    dir.join(format!("{name}.wasm"))
+}
+
+/// A reference backend on a free port with seeded temporary directories; killed on drop.
+pub struct Backend {
+    child: Child,
+    /// Its base URL, `/api/v1` included.
+    pub api_url: String,
+    _dirs: tempfile::TempDir,
+}
+
+impl Backend {
+    /// Starts the backend and waits until it listens.
+    pub fn start() -> Self {
+        let dirs = tempfile::tempdir().unwrap();
+        let mut child = Command::new(backend_bin())
+            .args([
+                "--port",
+                "0",
+                "--seed-data",
+                "--segment-delay-ms",
+                "20",
+                "--log-level",
+                "warn",
+            ])
+            .arg("--data-dir")
+            .arg(dirs.path().join("data"))
+            .arg("--models-dir")
+            .arg(dirs.path().join("models"))
+            .arg("--strategies-dir")
+            .arg(dirs.path().join("strategies"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start the backend");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("backend printed {line:?}"));
+        Self {
+            child,
+            api_url: format!("http://127.0.0.1:{port}/api/v1"),
+            _dirs: dirs,
+        }
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A URL on which nothing listens.
+pub fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/api/v1")
+}
+
+/// The host command for `api_url`, with `extra` flags; only the variables it needs are set.
+pub fn host_command(api_url: &str, extra: &[&str]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(host_bin());
+    command
+        .args(extra)
+        .env_clear()
+        .env("KTRDR_API_URL", api_url)
+        .env("KTRDR_MCP_CACHE_DIR", cache_dir())
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// An rmcp client connected (with `initialize`) to a host child process.
+pub type Client = RunningService<RoleClient, ()>;
+
+/// Starts the host with `extra` flags and connects an rmcp client with the `initialize`
+/// handshake.
+pub async fn connect(api_url: &str, extra: &[&str]) -> Client {
+    let (transport, _stderr) = TokioChildProcess::builder(host_command(api_url, extra))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start the host");
+    tokio::time::timeout(PATIENCE, ().serve(transport))
+        .await
+        .expect("initialize timed out")
+        .expect("initialize failed")
+}
+
+/// Calls `tool` with `arguments` (a JSON object).
+pub async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
+    let Value::Object(arguments) = arguments else {
+        panic!("arguments must be an object")
+    };
+    let params =
+        CallToolRequestParams::new(tool.to_string()).with_arguments(arguments as JsonObject);
+    tokio::time::timeout(PATIENCE, client.call_tool(params))
+        .await
+        .expect("tools/call timed out")
+        .expect("tools/call failed at the protocol level")
+}
+
+/// The text of a result's first content block.
+pub fn text_of(result: &CallToolResult) -> String {
+    result
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .unwrap_or_default()
+}
+
+/// The structured content of a failed call: `{status_code, code, message, details}`.
+pub fn error_of(result: &CallToolResult) -> serde_json::Map<String, Value> {
+    assert_eq!(
+        result.is_error,
+        Some(true),
+        "expected an error, got {result:?}"
+    );
+    let Some(Value::Object(error)) = &result.structured_content else {
+        panic!("the error has no structured content: {result:?}");
+    };
+    let mut keys: Vec<&str> = error.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["code", "details", "message", "status_code"],
+        "{error:?}"
+    );
+    assert!(
+        !text_of(result).contains('\n'),
+        "the error text is not one line"
+    );
+    error.clone()
+}
+
+/// The structured content of a successful call, checked to equal its text content.
+pub fn success_of(result: &CallToolResult) -> Value {
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "the call failed: {}",
+        text_of(result)
+    );
+    let structured = result
+        .structured_content
+        .clone()
+        .expect("no structured content");
+    let text: Value = serde_json::from_str(&text_of(result)).expect("the text is not JSON");
+    assert_eq!(
+        text, structured,
+        "the text is not the same JSON as the structured content"
+    );
+    structured
+}
+
+/// Checks that `schema` is a valid JSON Schema (draft 2020-12).
+pub fn assert_valid_schema(schema: &Value) {
+    if let Err(error) = jsonschema::draft202012::meta::validate(schema) {
+        panic!("invalid JSON Schema ({error}): {schema:#}");
+    }
+}
+
+/// Checks that `value` conforms to `schema`.
+pub fn assert_conforms(schema: &Value, value: &Value) {
+    if let Err(error) = jsonschema::draft202012::validate(schema, value) {
+        panic!("{value:#} breaks its schema: {error}");
+    }
+}
+
+/// The host spoken to line by line, for what an SDK client would not send.
+pub struct RawSession {
+    child: tokio::process::Child,
+    stdin: Option<tokio::process::ChildStdin>,
+    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl RawSession {
+    /// Starts the host with `extra` flags, nothing sent yet.
+    pub fn start(api_url: &str, extra: &[&str]) -> Self {
+        let mut child = host_command(api_url, extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("cannot start the host");
+        let stdin = child.stdin.take();
+        let stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stderr_lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let collected = stderr.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = stderr_lines.next_line().await {
+                let mut text = collected.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Self {
+            child,
+            stdin,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// What the host wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends one line.
+    pub async fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin is closed");
+        stdin.write_all(line.as_bytes()).await.unwrap();
+        stdin.write_all(b"\n").await.unwrap();
+        stdin.flush().await.unwrap();
+    }
+
+    /// Receives the next message.
+    pub async fn receive(&mut self) -> Value {
+        let line = tokio::time::timeout(PATIENCE, self.stdout.next_line())
+            .await
+            .expect("no message in time")
+            .unwrap()
+            .expect("stdout closed");
+        serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("stdout carried a non-JSON line: {line}"))
+    }
+
+    /// Receives messages until the response to `id`, which it returns.
+    pub async fn response(&mut self, id: u64) -> Value {
+        loop {
+            let message = self.receive().await;
+            if message["id"] == id {
+                return message;
+            }
+        }
+    }
+
+    /// Sends `initialize` (protocol 2025-11-25) and `notifications/initialized`.
+    pub async fn initialize(&mut self) -> Value {
+        self.send(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#).await;
+        let response = self.response(0).await;
+        self.send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+            .await;
+        response
+    }
+
+    /// Closes stdin and returns the exit code.
+    pub async fn close(mut self) -> Option<i32> {
+        drop(self.stdin.take());
+        let status = tokio::time::timeout(PATIENCE, self.child.wait())
+            .await
+            .expect("the host did not exit after stdin closed")
+            .unwrap();
+        status.code()
+    }
+}
