@@ -1,0 +1,216 @@
+//! The built release component (`make component`): what it exports, what it imports, how big it
+//! is, and the WIT source it carries for hosts.
+//!
+//! Decodes `$CARGO_TARGET_DIR` (or `<workspace>/target`)`/wasm32-wasip2/release/ktrdr_tools.wasm`
+//! with `wit-component`, as `wasm-tools component wit` does.
+
+use std::path::PathBuf;
+use wit_component::DecodedWasm;
+use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
+
+/// The six tools, in WIT spelling.
+const TOOLS: [&str; 6] = [
+    "list-operations",
+    "get-operation-status",
+    "cancel-operation",
+    "get-operation-results",
+    "trigger-data-loading",
+    "start-training",
+];
+
+/// Interfaces the component may import: outgoing HTTP with the `wasi:io` and `wasi:clocks` it
+/// needs, its configuration (`wasi:cli/environment`), and what Rust's std runtime links in on
+/// `wasm32-wasip2` (exit, the standard streams and terminals for panic output, randomness).
+const ALLOWED_IMPORTS: [&str; 17] = [
+    "wasi:http/types",
+    "wasi:http/outgoing-handler",
+    "wasi:io/poll",
+    "wasi:io/error",
+    "wasi:io/streams",
+    "wasi:clocks/monotonic-clock",
+    "wasi:clocks/wall-clock",
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+];
+
+/// `wasi:random/*` is allowed too (std may seed hash maps from it).
+const ALLOWED_IMPORT_PACKAGES: [&str; 1] = ["wasi:random/"];
+
+/// The release component must stay below this size, in bytes.
+const MAX_COMPONENT_BYTES: u64 = 400 * 1000;
+
+fn component_path() -> PathBuf {
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_relative() {
+                workspace.join(dir)
+            } else {
+                dir
+            }
+        })
+        .unwrap_or_else(|| workspace.join("target"));
+    target.join("wasm32-wasip2/release/ktrdr_tools.wasm")
+}
+
+fn component_bytes() -> Vec<u8> {
+    let path = component_path();
+    std::fs::read(&path).unwrap_or_else(|error| {
+        panic!(
+            "cannot read the component at {} ({error}): run `make component` first",
+            path.display()
+        )
+    })
+}
+
+fn decoded() -> (Resolve, WorldId) {
+    match wit_component::decode(&component_bytes()).expect("the component decodes") {
+        DecodedWasm::Component(resolve, world) => (resolve, world),
+        DecodedWasm::WitPackage(..) => panic!("expected a component, got a WIT package"),
+    }
+}
+
+/// `namespace:package/interface` of an interface import or export, without its version.
+fn interface_name(resolve: &Resolve, key: &WorldKey, item: &WorldItem) -> String {
+    match (key, item) {
+        (WorldKey::Interface(id), _) | (_, WorldItem::Interface { id, .. }) => {
+            let name = resolve
+                .id_of(*id)
+                .unwrap_or_else(|| resolve.name_world_key(key));
+            name.split('@').next().unwrap_or_default().to_owned()
+        }
+        (WorldKey::Name(name), _) => name.clone(),
+    }
+}
+
+/// The text of the component's `wit-source` custom section.
+fn embedded_wit_source() -> String {
+    let bytes = component_bytes();
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let Ok(wasmparser::Payload::CustomSection(section)) = payload {
+            if section.name() == "wit-source" {
+                return String::from_utf8(section.data().to_vec()).expect("UTF-8 WIT source");
+            }
+        }
+    }
+    panic!("the component has no `wit-source` custom section");
+}
+
+#[test]
+fn imports_are_only_http_its_wasi_needs_and_the_environment() {
+    let (resolve, world) = decoded();
+    let imports: Vec<String> = resolve.worlds[world]
+        .imports
+        .iter()
+        .map(|(key, item)| interface_name(&resolve, key, item))
+        .collect();
+    for import in &imports {
+        assert!(
+            !import.starts_with("wasi:filesystem/") && !import.starts_with("wasi:sockets/"),
+            "forbidden import {import}"
+        );
+        assert!(
+            ALLOWED_IMPORTS.contains(&import.as_str())
+                || ALLOWED_IMPORT_PACKAGES
+                    .iter()
+                    .any(|package| import.starts_with(package)),
+            "unexpected import {import} (all: {imports:?})"
+        );
+    }
+    for needed in ["wasi:http/outgoing-handler", "wasi:cli/environment"] {
+        assert!(
+            imports.iter().any(|import| import == needed),
+            "missing {needed}"
+        );
+    }
+}
+
+#[test]
+fn exports_the_six_tools() {
+    let (resolve, world) = decoded();
+    let exports = &resolve.worlds[world].exports;
+    assert_eq!(exports.len(), 1, "exactly one export");
+    let (key, item) = exports.iter().next().expect("one export");
+    assert_eq!(interface_name(&resolve, key, item), "ktrdr:mcp/tools");
+    let WorldItem::Interface { id, .. } = item else {
+        panic!("the export is not an interface");
+    };
+    let mut functions: Vec<&str> = resolve.interfaces[*id]
+        .functions
+        .keys()
+        .map(String::as_str)
+        .collect();
+    functions.sort_unstable();
+    let mut expected = TOOLS.to_vec();
+    expected.sort_unstable();
+    assert_eq!(functions, expected);
+}
+
+#[test]
+fn carries_the_documented_wit_it_was_built_from() {
+    let source = embedded_wit_source();
+    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/wit/ktrdr.wit"))
+        .expect("wit/ktrdr.wit");
+    assert_eq!(
+        source, on_disk,
+        "the component embeds another WIT: rebuild it (`make component`)"
+    );
+
+    let mut documented = Resolve::default();
+    documented
+        .push_str("ktrdr.wit", &source)
+        .expect("the embedded WIT parses");
+    let tools = documented
+        .interfaces
+        .iter()
+        .find(|(_, interface)| interface.name.as_deref() == Some("tools"))
+        .map(|(_, interface)| interface)
+        .expect("interface tools");
+    let (resolve, world) = decoded();
+    let (_, exported) = resolve.worlds[world]
+        .exports
+        .iter()
+        .next()
+        .expect("one export");
+    let WorldItem::Interface { id, .. } = exported else {
+        panic!("the export is not an interface");
+    };
+    for name in TOOLS {
+        let function = tools.functions.get(name).expect("documented function");
+        let docs = function.docs.contents.as_deref().unwrap_or_default();
+        assert!(docs.len() > 80, "{name} has no real description");
+        assert!(docs.contains("# Annotations"), "{name} lacks # Annotations");
+        assert!(docs.contains("# Parameters"), "{name} lacks # Parameters");
+        for parameter in &function.params {
+            assert!(
+                docs.contains(&format!("`{}`", parameter.name)),
+                "{name} does not document `{}`",
+                parameter.name
+            );
+        }
+        let compiled = &resolve.interfaces[*id].functions[name];
+        let compiled_params: Vec<&str> = compiled.params.iter().map(|p| p.name.as_str()).collect();
+        let source_params: Vec<&str> = function.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(compiled_params, source_params, "{name}: parameters differ");
+    }
+}
+
+#[test]
+fn release_component_is_small() {
+    let size = std::fs::metadata(component_path())
+        .unwrap_or_else(|error| panic!("{error}: run `make component` first"))
+        .len();
+    assert!(
+        size < MAX_COMPONENT_BYTES,
+        "the component is {size} bytes; the budget is {MAX_COMPONENT_BYTES}"
+    );
+}
