@@ -304,3 +304,107 @@ impl<'a> OperationsClient<'a> {
             .execute(&results_request(operation_id)?, parse_results)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::ErrorCode;
+
+    #[test]
+    fn list_request_sends_defaults_and_only_the_filters_given() {
+        let defaults = ListFilter::new(None, None, None, None, None).unwrap();
+        assert_eq!(
+            defaults.request().path_and_query(),
+            "/operations?limit=10&offset=0"
+        );
+        let inactive = ListFilter::new(None, None, Some(false), Some(5), Some(20)).unwrap();
+        assert_eq!(
+            inactive.request().path_and_query(),
+            "/operations?limit=5&offset=20"
+        );
+        let filtered = ListFilter::new(
+            Some(OperationType::DataLoad),
+            Some(OperationStatus::Running),
+            Some(true),
+            Some(1000),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            filtered.request().path_and_query(),
+            "/operations?limit=1000&offset=0&operation_type=data_load&status=running&active_only=true"
+        );
+        let error = ListFilter::new(None, None, None, Some(1001), None).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn every_type_and_status_has_its_backend_name() {
+        let names: Vec<_> = OPERATION_TYPES
+            .map(|(kind, _)| operation_type_name(kind))
+            .to_vec();
+        assert_eq!(
+            names,
+            [
+                "data_load",
+                "training",
+                "backtesting",
+                "indicator_compute",
+                "fuzzy_analysis",
+                "dummy",
+                "agent_research",
+                "agent_design",
+                "agent_assessment"
+            ]
+        );
+        let statuses: Vec<_> = OPERATION_STATUSES
+            .map(|(status, _)| status_name(status))
+            .to_vec();
+        assert_eq!(
+            statuses,
+            ["pending", "running", "completed", "failed", "cancelled"]
+        );
+    }
+
+    #[test]
+    fn id_requests_encode_the_id_and_check_it_first() {
+        let status = status_request(" op_x ").unwrap();
+        assert_eq!(status.path_and_query(), "/operations/op_x");
+        assert_eq!(
+            results_request("../health").unwrap().path_and_query(),
+            "/operations/..%2Fhealth/results"
+        );
+        for bad in ["", "  ", "op\nx"] {
+            assert_eq!(
+                status_request(bad).unwrap_err().code(),
+                ErrorCode::InvalidArgument
+            );
+            assert!(cancel_request(bad, None).is_err());
+            assert!(results_request(bad).is_err());
+        }
+    }
+
+    #[test]
+    fn cancel_is_a_delete_with_an_optional_reason() {
+        let plain = cancel_request("op_x", None).unwrap();
+        assert_eq!(plain.method(), Method::Delete);
+        assert_eq!(plain.path_and_query(), "/operations/op_x");
+        assert_eq!(plain.body(), None);
+        let blank = cancel_request("op_x", Some("  ")).unwrap();
+        assert_eq!(blank.body(), None);
+        let reasoned = cancel_request("op_x", Some(" wrong symbol ")).unwrap();
+        assert_eq!(reasoned.body(), Some(&json!({"reason": "wrong symbol"})));
+    }
+
+    #[test]
+    fn unknown_operation_types_are_named() {
+        let body = json!({"success": true, "operation_id": "op", "operation_type": "quantum",
+                          "status": "completed", "results": {}});
+        let error = parse_results(&body).unwrap_err();
+        assert!(
+            error.0.contains("unknown operation type \"quantum\""),
+            "{}",
+            error.0
+        );
+    }
+}
