@@ -53,8 +53,8 @@ backend: ## The reference backend binary (target/native/ktrdr-backend)
 
 test: setup build quality test-unit test-contract test-host test-e2e ## Everything CI checks
 
-test-unit: ## Component unit tests (native)
-	$(CARGO) test -p ktrdr-tools
+test-unit: component ## Component unit tests (native) and checks of the built component
+	$(CARGO) test $(NATIVE) -p ktrdr-tools
 
 test-contract: backend ## Backend contract tests against the real binary
 	$(CARGO) test $(NATIVE) -p ktrdr-backend
@@ -68,7 +68,7 @@ test-e2e: build setup-python setup-node ## End-to-end tests: official MCP Python
 demo: build setup-python ## The main job: backend + host + the plan's three workflows, with a transcript
 	$(PYTHON) tests/e2e/demo.py
 
-quality: setup-rust ## fmt check and clippy -D warnings for both targets
+quality: component ## fmt check and clippy -D warnings for both targets
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --target $(WASM_TARGET) -p ktrdr-tools -- -D warnings
 	$(CARGO) clippy $(NATIVE) --workspace --all-targets -- -D warnings

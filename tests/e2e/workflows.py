@@ -69,8 +69,12 @@ class ToolSession:
         check(name in self.tools, f"the host does not list the tool {name}")
         return await self.client.call_tool(name, arguments)
 
-    async def call(self, name: str, key_fields: tuple[str, ...] = (), **arguments: Any) -> dict[str, Any]:
-        """Call a tool that must succeed; return its structured result, checked against its outputSchema."""
+    async def call(
+        self, name: str, key_fields: tuple[str, ...] = (), quiet: bool = False, **arguments: Any
+    ) -> dict[str, Any]:
+        """Call a tool that must succeed; return its structured result, checked against its outputSchema.
+
+        The transcript shows `key_fields` of the result (all of it when empty), unless `quiet`."""
         result = await self._raw_call(name, arguments)
         text = result.content[0].text if result.content else ""
         check(not result.is_error, f"{name}({_brief(arguments)}) failed: {text}")
@@ -83,6 +87,8 @@ class ToolSession:
         except jsonschema.ValidationError as error:
             raise WorkflowError(f"{name} result breaks its outputSchema: {error.message}") from error
         check(json.loads(text) == data, f"{name}'s text content is not the same JSON as its structuredContent")
+        if quiet:
+            return data
         shown = {key: data[key] for key in key_fields if key in data} if key_fields else data
         self.say(f"  {name}({_brief(arguments, 70)})\n      -> {_brief(shown)}")
         return data
@@ -233,7 +239,8 @@ async def training(session: ToolSession) -> None:
 
 
 async def _ids(session: ToolSession, **filters: Any) -> list[str]:
-    listing = await session.call("list_operations", ("total_count", "returned_count"), limit=1000, **filters)
+    """Ids of every operation matching `filters`, newest first (one quiet 1000-limit page)."""
+    listing = await session.call("list_operations", quiet=True, limit=1000, **filters)
     check(listing["returned_count"] == listing["total_count"], "a 1000-limit page did not hold every operation")
     return [op["operation_id"] for op in listing["operations"]]
 
