@@ -32,7 +32,7 @@ pub fn is_json_alias(resolve: &Resolve, ty: &Type) -> bool {
 }
 
 /// The inclusive range of an integer type, or `None` for a non-integer.
-pub fn integer_range(ty: &Type) -> Option<(i128, i128)> {
+fn integer_range(ty: &Type) -> Option<(i128, i128)> {
     Some(match ty {
         Type::U8 => (0, u8::MAX.into()),
         Type::U16 => (0, u16::MAX.into()),
@@ -141,7 +141,7 @@ impl<'a> Converter<'a> {
     }
 
     /// Converts a JSON value to a value of `ty`. `range` narrows an integer's bounds.
-    pub fn to_val(
+    pub fn val_from_json(
         &self,
         ty: &Type,
         json: &Value,
@@ -189,14 +189,18 @@ impl<'a> Converter<'a> {
                 .map(|s| Val::String(s.to_string()))
                 .ok_or_else(mismatch),
             Type::Id(_) if is_json_alias(self.resolve, ty) => Ok(Val::String(json_text(json))),
-            Type::Id(id) => {
-                self.to_defined_val(&self.resolve.types[*id].kind, json, path, range, mismatch)
-            }
+            Type::Id(id) => self.defined_val_from_json(
+                &self.resolve.types[*id].kind,
+                json,
+                path,
+                range,
+                mismatch,
+            ),
             _ => Err(mismatch()),
         }
     }
 
-    fn to_defined_val(
+    fn defined_val_from_json(
         &self,
         kind: &TypeDefKind,
         json: &Value,
@@ -205,16 +209,16 @@ impl<'a> Converter<'a> {
         mismatch: impl Fn() -> ArgumentError,
     ) -> Result<Val, ArgumentError> {
         match kind {
-            TypeDefKind::Type(inner) => self.to_val(inner, json, path, range),
+            TypeDefKind::Type(inner) => self.val_from_json(inner, json, path, range),
             TypeDefKind::Option(inner) => match json {
                 Value::Null => Ok(Val::Option(None)),
                 _ => Ok(Val::Option(Some(Box::new(
-                    self.to_val(inner, json, path, range)?,
+                    self.val_from_json(inner, json, path, range)?,
                 )))),
             },
             TypeDefKind::List(inner) => {
                 let items = json.as_array().ok_or_else(&mismatch)?;
-                Ok(Val::List(self.to_vals(inner, items, path, range)?))
+                Ok(Val::List(self.vals_from_json(inner, items, path, range)?))
             }
             TypeDefKind::FixedLengthList(inner, n) => {
                 let items = json
@@ -222,7 +226,7 @@ impl<'a> Converter<'a> {
                     .filter(|a| a.len() == *n as usize)
                     .ok_or_else(&mismatch)?;
                 Ok(Val::FixedLengthList(
-                    self.to_vals(inner, items, path, range)?,
+                    self.vals_from_json(inner, items, path, range)?,
                 ))
             }
             TypeDefKind::Tuple(tuple) => {
@@ -235,7 +239,9 @@ impl<'a> Converter<'a> {
                     .iter()
                     .zip(items)
                     .enumerate()
-                    .map(|(i, (ty, item))| self.to_val(ty, item, &format!("{path}[{i}]"), None))
+                    .map(|(i, (ty, item))| {
+                        self.val_from_json(ty, item, &format!("{path}[{i}]"), None)
+                    })
                     .collect::<Result<_, _>>()?;
                 Ok(Val::Tuple(vals))
             }
@@ -245,7 +251,7 @@ impl<'a> Converter<'a> {
                     .fields
                     .iter()
                     .map(|field| (field.name.as_str(), &field.ty, None));
-                let vals = self.to_fields(fields, object, path)?;
+                let vals = self.fields_from_json(fields, object, path)?;
                 Ok(Val::Record(
                     record
                         .fields
@@ -295,7 +301,7 @@ impl<'a> Converter<'a> {
                     .ok_or_else(&mismatch)?;
                 let payload = match (&case.ty, payload) {
                     (None, None) => None,
-                    (Some(ty), Some(payload)) => Some(Box::new(self.to_val(
+                    (Some(ty), Some(payload)) => Some(Box::new(self.val_from_json(
                         ty,
                         payload,
                         &format!("{path}.{name}"),
@@ -317,7 +323,7 @@ impl<'a> Converter<'a> {
                     _ => return Err(mismatch()),
                 };
                 let val = match branch {
-                    Some(ty) => Some(Box::new(self.to_val(
+                    Some(ty) => Some(Box::new(self.val_from_json(
                         ty,
                         payload,
                         &format!("{path}.{key}"),
@@ -332,7 +338,7 @@ impl<'a> Converter<'a> {
         }
     }
 
-    fn to_vals(
+    fn vals_from_json(
         &self,
         ty: &Type,
         items: &[Value],
@@ -342,14 +348,14 @@ impl<'a> Converter<'a> {
         items
             .iter()
             .enumerate()
-            .map(|(i, item)| self.to_val(ty, item, &format!("{path}[{i}]"), range))
+            .map(|(i, item)| self.val_from_json(ty, item, &format!("{path}[{i}]"), range))
             .collect()
     }
 
     /// Converts the members of a JSON object to values of named fields (a record's fields or a
     /// function's parameters). Absent or `null` optional fields become none; a missing required
     /// field or a member that names no field is an error. `prefix` is the object's own path.
-    pub fn to_fields<'t>(
+    pub fn fields_from_json<'t>(
         &self,
         fields: impl Iterator<Item = (&'t str, &'t Type, Option<IntRange>)> + Clone,
         object: &Map<String, Value>,
@@ -391,7 +397,7 @@ impl<'a> Converter<'a> {
                     .or_else(|| object.get(name))
                     .filter(|value| !value.is_null());
                 match given {
-                    Some(value) => self.to_val(ty, value, &join(name), range),
+                    Some(value) => self.val_from_json(ty, value, &join(name), range),
                     None if self.is_option(ty) => Ok(Val::Option(None)),
                     None => Err(ArgumentError {
                         path: join(name),
@@ -416,7 +422,7 @@ impl<'a> Converter<'a> {
     }
 
     /// Converts a component value of `ty` to JSON.
-    pub fn to_json(&self, ty: &Type, val: &Val) -> Value {
+    pub fn json_from_val(&self, ty: &Type, val: &Val) -> Value {
         if is_json_alias(self.resolve, ty) {
             if let Val::String(text) = val {
                 return serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()));
@@ -424,7 +430,7 @@ impl<'a> Converter<'a> {
         }
         if let Type::Id(id) = ty {
             if let TypeDefKind::Type(inner) = &self.resolve.types[*id].kind {
-                return self.to_json(inner, val);
+                return self.json_from_val(inner, val);
             }
         }
         let inner_types = self.inner_types(ty);
@@ -445,14 +451,14 @@ impl<'a> Converter<'a> {
             Val::List(items) | Val::FixedLengthList(items) => Value::Array(
                 items
                     .iter()
-                    .map(|item| self.to_json(&inner_types.element(0), item))
+                    .map(|item| self.json_from_val(&inner_types.element(0), item))
                     .collect(),
             ),
             Val::Tuple(items) => Value::Array(
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| self.to_json(&inner_types.element(i), item))
+                    .map(|(i, item)| self.json_from_val(&inner_types.element(i), item))
                     .collect(),
             ),
             Val::Record(fields) => Value::Object(
@@ -461,7 +467,7 @@ impl<'a> Converter<'a> {
                     .map(|(name, value)| {
                         (
                             json_name(name),
-                            self.to_json(&inner_types.named(name), value),
+                            self.json_from_val(&inner_types.named(name), value),
                         )
                     })
                     .collect(),
@@ -471,13 +477,13 @@ impl<'a> Converter<'a> {
                 Value::Array(names.iter().map(|n| Value::String(json_name(n))).collect())
             }
             Val::Option(None) => Value::Null,
-            Val::Option(Some(inner)) => self.to_json(&inner_types.element(0), inner),
+            Val::Option(Some(inner)) => self.json_from_val(&inner_types.element(0), inner),
             Val::Variant(name, None) => Value::String(json_name(name)),
             Val::Variant(name, Some(payload)) => {
                 let mut object = Map::new();
                 object.insert(
                     json_name(name),
-                    self.to_json(&inner_types.named(name), payload),
+                    self.json_from_val(&inner_types.named(name), payload),
                 );
                 Value::Object(object)
             }
@@ -491,7 +497,7 @@ impl<'a> Converter<'a> {
                     key.to_string(),
                     payload
                         .as_ref()
-                        .map_or(Value::Null, |p| self.to_json(&ty, p)),
+                        .map_or(Value::Null, |p| self.json_from_val(&ty, p)),
                 );
                 Value::Object(object)
             }
@@ -500,8 +506,8 @@ impl<'a> Converter<'a> {
                     .iter()
                     .map(|(k, v)| {
                         Value::Array(vec![
-                            self.to_json(&inner_types.element(0), k),
-                            self.to_json(&inner_types.element(1), v),
+                            self.json_from_val(&inner_types.element(0), k),
+                            self.json_from_val(&inner_types.element(1), v),
                         ])
                     })
                     .collect(),
@@ -619,5 +625,167 @@ fn quoted_list(items: impl Iterator<Item = String>, noun: &str, conjunction: &st
         joined
     } else {
         format!("{noun} {joined}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const WIT: &str = r#"
+        package t:t;
+        interface i {
+            type json = string;
+            enum mode { data-load, full }
+            variant shape { dot, circle(u32) }
+            flags perms { read, write-all }
+            record inner { operation-id: string, note: option<string> }
+            record outer { inner: inner, modes: list<mode>, extra: json, pair: tuple<u8, s8> }
+            f: func(o: outer, s: shape, p: perms, r: result<u16, string>);
+        }
+    "#;
+
+    fn resolve() -> Resolve {
+        let mut resolve = Resolve::default();
+        resolve.push_str("t.wit", WIT).unwrap();
+        resolve
+    }
+
+    fn param(resolve: &Resolve, name: &str) -> Type {
+        let (_, interface) = resolve.interfaces.iter().next().unwrap();
+        interface.functions["f"]
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .ty
+    }
+
+    fn round_trip(resolve: &Resolve, name: &str, json: Value) -> Value {
+        let converter = Converter::new(resolve);
+        let ty = param(resolve, name);
+        let val = converter.val_from_json(&ty, &json, name, None).unwrap();
+        converter.json_from_val(&ty, &val)
+    }
+
+    #[test]
+    fn records_enums_json_and_tuples_round_trip_in_snake_case() {
+        let resolve = resolve();
+        let outer = json!({
+            "inner": { "operation_id": "op_1", "note": null },
+            "modes": ["data_load", "full"],
+            "extra": { "a": [1, true] },
+            "pair": [255, -128],
+        });
+        assert_eq!(round_trip(&resolve, "o", outer.clone()), outer);
+    }
+
+    #[test]
+    fn kebab_case_names_are_accepted_too() {
+        let resolve = resolve();
+        let back = round_trip(
+            &resolve,
+            "o",
+            json!({ "inner": { "operation-id": "x" }, "modes": ["data-load"], "extra": 1, "pair": [0, 0] }),
+        );
+        assert_eq!(back["inner"], json!({ "operation_id": "x", "note": null }));
+        assert_eq!(back["modes"], json!(["data_load"]));
+    }
+
+    #[test]
+    fn variants_flags_and_results_have_a_json_shape() {
+        let resolve = resolve();
+        assert_eq!(round_trip(&resolve, "s", json!("dot")), json!("dot"));
+        assert_eq!(
+            round_trip(&resolve, "s", json!({ "circle": 3 })),
+            json!({ "circle": 3 })
+        );
+        assert_eq!(
+            round_trip(&resolve, "p", json!(["write_all"])),
+            json!(["write_all"])
+        );
+        assert_eq!(
+            round_trip(&resolve, "r", json!({ "err": "no" })),
+            json!({ "err": "no" })
+        );
+    }
+
+    #[test]
+    fn json_text_arguments_accept_any_value_and_json_encoded_objects() {
+        let resolve = resolve();
+        let converter = Converter::new(&resolve);
+        let (_, interface) = resolve.interfaces.iter().next().unwrap();
+        let json_ty = Type::Id(interface.types["json"]);
+        let text = |value: Value| match converter
+            .val_from_json(&json_ty, &value, "x", None)
+            .unwrap()
+        {
+            Val::String(text) => text,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text(json!({ "a": 1 })), r#"{"a":1}"#);
+        assert_eq!(text(json!("{\"a\": 1}")), r#"{"a":1}"#);
+        assert_eq!(text(json!("plain")), r#""plain""#);
+        assert_eq!(
+            converter.json_from_val(&json_ty, &Val::String("not json".into())),
+            json!("not json")
+        );
+    }
+
+    #[test]
+    fn errors_name_the_path_and_what_is_expected() {
+        let resolve = resolve();
+        let converter = Converter::new(&resolve);
+        let ty = param(&resolve, "o");
+        let bad =
+            json!({ "inner": { "operation_id": 5 }, "modes": [], "extra": 1, "pair": [0, 0] });
+        let error = converter.val_from_json(&ty, &bad, "o", None).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`o.inner.operation_id` must be a string; got 5"
+        );
+        let bad = json!({ "inner": { "operation_id": "x" }, "modes": ["fast"], "extra": 1, "pair": [0, 0] });
+        let error = converter.val_from_json(&ty, &bad, "o", None).unwrap_err();
+        assert_eq!(error.path, "o.modes[0]");
+        assert_eq!(error.expected, r#"one of "data_load" or "full""#);
+        let bad =
+            json!({ "inner": { "operation_id": "x" }, "modes": [], "extra": 1, "pair": [256, 0] });
+        let error = converter.val_from_json(&ty, &bad, "o", None).unwrap_err();
+        assert_eq!(error.path, "o.pair[0]");
+        let missing = json!({ "modes": [], "extra": 1, "pair": [0, 0] });
+        let error = converter
+            .val_from_json(&ty, &missing, "o", None)
+            .unwrap_err();
+        assert_eq!(
+            (error.path.as_str(), error.got.as_deref()),
+            ("o.inner", None)
+        );
+    }
+
+    #[test]
+    fn documented_ranges_narrow_integers() {
+        let resolve = resolve();
+        let converter = Converter::new(&resolve);
+        let range = Some(IntRange {
+            min: Some(1),
+            max: Some(1000),
+        });
+        assert!(converter
+            .val_from_json(&Type::U32, &json!(1000), "limit", range)
+            .is_ok());
+        let error = converter
+            .val_from_json(&Type::U32, &json!(0), "limit", range)
+            .unwrap_err();
+        assert_eq!(error.expected, "an integer from 1 to 1000");
+        assert!(converter
+            .val_from_json(&Type::U8, &json!(2.0), "n", None)
+            .is_ok());
+        assert!(converter
+            .val_from_json(&Type::U8, &json!(2.5), "n", None)
+            .is_err());
+        assert!(converter
+            .val_from_json(&Type::S8, &json!("1"), "n", None)
+            .is_err());
     }
 }

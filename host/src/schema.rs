@@ -9,7 +9,7 @@
 use serde_json::{json, Map, Value};
 use wit_parser::{Docs, Function, Resolve, Type, TypeDefKind};
 
-use crate::convert::{integer_range, is_json_alias, json_name, narrowed_range, Converter};
+use crate::convert::{is_json_alias, json_name, narrowed_range, Converter};
 use crate::wit_docs::{FunctionDocs, IntRange};
 
 /// Which side of a call a schema describes.
@@ -86,14 +86,14 @@ impl<'a> SchemaBuilder<'a> {
             add_description(&mut schema, text.as_deref());
             if let Some(default) = param_docs.and_then(|d| d.default.as_ref()) {
                 // Spell the default the way arguments are spelled (snake_case cases).
-                match converter.to_val(&param.ty, default, &param.name, range) {
+                match converter.val_from_json(&param.ty, default, &param.name, range) {
                     Ok(val) => {
-                        let normalized = converter.to_json(&param.ty, &val);
+                        let normalized = converter.json_from_val(&param.ty, &val);
                         let normalized = match normalized {
                             Value::Null => default.clone(),
                             other => other,
                         };
-                        insert_first(&mut schema, "default", normalized);
+                        set_member(&mut schema, "default", normalized);
                     }
                     Err(error) => tracing::warn!(
                         function = %function.name, %error,
@@ -163,7 +163,6 @@ impl<'a> SchemaBuilder<'a> {
         range: Option<IntRange>,
     ) -> Result<Value, Unsupported> {
         if let Some((min, max)) = narrowed_range(ty, range) {
-            debug_assert!(integer_range(ty).is_some());
             return Ok(json!({ "type": "integer", "minimum": min, "maximum": max }));
         }
         Ok(match ty {
@@ -353,12 +352,138 @@ fn add_description(schema: &mut Value, text: Option<&str>) {
         Some(existing) if existing != text => format!("{text}\n{existing}"),
         _ => text.to_string(),
     };
-    insert_first(schema, "description", Value::String(combined));
+    set_member(schema, "description", Value::String(combined));
 }
 
-/// Inserts or replaces `key` in an object schema.
-fn insert_first(schema: &mut Value, key: &str, value: Value) {
+/// Sets `key` of an object schema.
+fn set_member(schema: &mut Value, key: &str, value: Value) {
     if let Value::Object(object) = schema {
         object.insert(key.to_string(), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WIT: &str = r#"
+        package t:t;
+        interface i {
+            /// JSON text.
+            type json = string;
+            /// How to load.
+            enum mode {
+                /// From the cache.
+                local,
+                /// From the source.
+                full-range,
+            }
+            /// A result.
+            record reply {
+                /// The id.
+                operation-id: string,
+                /// A note.
+                note: option<string>,
+                /// Free-form.
+                extra: json,
+                /// Counts.
+                counts: list<u16>,
+            }
+            /// Does it.
+            ///
+            /// # Parameters
+            /// - `limit`: At most this many. Range: `1..=50`. Default: `10`.
+            /// - `mode`: Where from. Default: `"full-range"`.
+            /// - `name`: Who.
+            f: func(name: string, limit: option<u32>, mode: option<mode>, extra: option<json>) -> result<reply, string>;
+            g: func() -> u8;
+        }
+    "#;
+
+    fn fixture() -> (Resolve, Function, Function) {
+        let mut resolve = Resolve::default();
+        resolve.push_str("t.wit", WIT).unwrap();
+        let (_, interface) = resolve.interfaces.iter().next().unwrap();
+        let f = interface.functions["f"].clone();
+        let g = interface.functions["g"].clone();
+        (resolve, f, g)
+    }
+
+    #[test]
+    fn input_schema_has_properties_required_ranges_defaults_and_enums() {
+        let (resolve, f, _) = fixture();
+        let schema = SchemaBuilder::new(&resolve)
+            .input_schema(&f, &FunctionDocs::of(&f))
+            .unwrap();
+        let schema = Value::Object(schema);
+        assert_eq!(schema["type"], "object");
+        assert_eq!(schema["required"], json!(["name"]));
+        assert_eq!(schema["additionalProperties"], false);
+        let limit = &schema["properties"]["limit"];
+        assert_eq!(limit["type"], "integer");
+        assert_eq!(
+            (limit["minimum"].clone(), limit["maximum"].clone()),
+            (json!(1), json!(50))
+        );
+        assert_eq!(limit["default"], 10);
+        assert_eq!(limit["description"], "At most this many.");
+        let mode = &schema["properties"]["mode"];
+        assert_eq!(mode["enum"], json!(["local", "full_range"]));
+        assert_eq!(
+            mode["default"], "full_range",
+            "defaults are spelled like arguments"
+        );
+        let description = mode["description"].as_str().unwrap();
+        assert!(description.starts_with("Where from."), "{description}");
+        assert!(
+            description.contains("- \"full_range\": From the source."),
+            "{description}"
+        );
+        assert_eq!(
+            schema["properties"]["extra"].get("type"),
+            None,
+            "json takes any value"
+        );
+        assert_eq!(schema["properties"]["name"]["description"], "Who.");
+    }
+
+    #[test]
+    fn output_schema_is_the_success_record_with_nullable_options() {
+        let (resolve, f, g) = fixture();
+        let builder = SchemaBuilder::new(&resolve);
+        let outcome = Outcome::of(&resolve, &f);
+        assert!(outcome.is_result && outcome.err == Some(Type::String));
+        let schema = Value::Object(builder.output_schema(&outcome).unwrap().unwrap());
+        assert_eq!(
+            schema["required"],
+            json!(["operation_id", "note", "extra", "counts"])
+        );
+        assert_eq!(
+            schema["properties"]["note"]["anyOf"][1],
+            json!({ "type": "null" })
+        );
+        assert_eq!(schema["properties"]["note"]["description"], "A note.");
+        assert_eq!(schema["properties"]["counts"]["items"]["maximum"], 65535);
+        assert_eq!(schema["description"], "A result.");
+        assert_eq!(
+            builder.output_schema(&Outcome::of(&resolve, &g)).unwrap(),
+            None,
+            "a u8 is not an object"
+        );
+    }
+
+    #[test]
+    fn resources_cannot_cross_as_json() {
+        let mut resolve = Resolve::default();
+        resolve
+            .push_str(
+                "r.wit",
+                "package t:r; interface i { resource r; f: func(x: r); }",
+            )
+            .unwrap();
+        let (_, interface) = resolve.interfaces.iter().next().unwrap();
+        let f = interface.functions["f"].clone();
+        let result = SchemaBuilder::new(&resolve).input_schema(&f, &FunctionDocs::default());
+        assert!(result.is_err());
     }
 }

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
+    CustomResult, ErrorCode, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -78,7 +78,7 @@ impl ToolServer {
         };
         if success {
             let json = match (outcome.ok, payload) {
-                (Some(ty), Some(val)) => converter.to_json(&ty, val),
+                (Some(ty), Some(val)) => converter.json_from_val(&ty, val),
                 _ => Value::Null,
             };
             return match (&function.output_schema, json) {
@@ -88,7 +88,7 @@ impl ToolServer {
             };
         }
         let error = match (outcome.err, payload) {
-            (Some(ty), Some(val)) => converter.to_json(&ty, val),
+            (Some(ty), Some(val)) => converter.json_from_val(&ty, val),
             _ => Value::Null,
         };
         tool_error(error)
@@ -133,7 +133,7 @@ fn arguments_to_vals(
         let range = function.docs.params.get(&param.name).and_then(|d| d.range);
         (param.name.as_str(), &param.ty, range)
     });
-    converter.to_fields(params, arguments, "")
+    converter.fields_from_json(params, arguments, "")
 }
 
 /// An `isError` result for an argument that does not fit, shaped like the component's errors.
@@ -144,7 +144,7 @@ fn invalid_argument(error: &ArgumentError) -> CallToolResult {
             error.path,
             error.expected.trim_start_matches("absent: ")
         ),
-        _ => format!("Invalid argument {error}. Fix it and call again."),
+        _ => format!("Argument {error}. Fix it and call again."),
     };
     tool_error(json!({
         "status_code": 0,
@@ -253,6 +253,18 @@ impl ServerHandler for ToolServer {
             info = info.with_instructions(instructions);
         }
         info
+    }
+
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        Err(ErrorData::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("Method not found: {}", request.method),
+            Some(json!({ "method": request.method })),
+        ))
     }
 
     async fn list_tools(
