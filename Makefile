@@ -15,7 +15,7 @@ VENV         := .venv
 PYTHON       := $(VENV)/bin/python
 
 .PHONY: help setup setup-rust setup-python setup-node build component host backend test \
-        test-unit test-contract test-host test-e2e quality demo bench fuzz soak data clean
+        test-unit test-contract test-host test-e2e quality docs demo bench fuzz soak data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ test-host: host backend ## Host integration tests (rmcp client, real backend)
 
 test-e2e: build setup-python setup-node ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI
 	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e
+
+docs: build setup-python ## Rewrite TOOLS.md from a real run (schemas as served, real example calls)
+	cd tests/e2e && ../../$(PYTHON) tools_doc.py
 
 demo: build setup-python ## The main job: backend + host + the plan's three workflows, with a transcript
 	$(PYTHON) tests/e2e/demo.py
