@@ -47,7 +47,10 @@ pub(crate) use choice_enum;
 
 /// Pydantic's spelling of the allowed values in an enum/literal error: `'a', 'b' or 'c'`.
 pub fn expected_values<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
-    let quoted: Vec<String> = values.into_iter().map(|value| format!("'{value}'")).collect();
+    let quoted: Vec<String> = values
+        .into_iter()
+        .map(|value| format!("'{value}'"))
+        .collect();
     match quoted.split_last() {
         None => String::new(),
         Some((last, [])) => last.clone(),
@@ -57,7 +60,10 @@ pub fn expected_values<'a>(values: impl IntoIterator<Item = &'a str>) -> String 
 
 /// Python's `repr` of a list of strings: `['a', 'b']`.
 pub fn python_list<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
-    let quoted: Vec<String> = values.into_iter().map(|value| format!("'{value}'")).collect();
+    let quoted: Vec<String> = values
+        .into_iter()
+        .map(|value| format!("'{value}'"))
+        .collect();
     format!("[{}]", quoted.join(", "))
 }
 

@@ -37,8 +37,13 @@ fn run(handle: &OperationHandle) -> Outcome {
         }
     }
     let mut done = progress(ITERATIONS);
-    done.current_step = Some(format!("Operation dummy_task completed [{ITERATIONS}/{ITERATIONS}] (100.0%)"));
-    Outcome::Completed { summary: summary("success", ITERATIONS), progress: Some(done) }
+    done.current_step = Some(format!(
+        "Operation dummy_task completed [{ITERATIONS}/{ITERATIONS}] (100.0%)"
+    ));
+    Outcome::Completed {
+        summary: summary("success", ITERATIONS),
+        progress: Some(done),
+    }
 }
 
 fn summary(status: &str, iterations: u64) -> Value {
@@ -57,7 +62,10 @@ fn progress(done: u64) -> OperationProgress {
     let mut context = Map::new();
     context.insert("operation".into(), json!("dummy_task"));
     context.insert("service".into(), json!("DummyService"));
-    context.insert("context".into(), json!({ "current_step": current_step, "current_item": current_item }));
+    context.insert(
+        "context".into(),
+        json!({ "current_step": current_step, "current_item": current_item }),
+    );
     OperationProgress {
         percentage: done as f64 * 100.0 / ITERATIONS as f64,
         current_step: Some(current_step),

@@ -35,12 +35,18 @@ pub enum ApiError {
 impl ApiError {
     /// 404 `{"detail": ...}`.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::Detail { status: StatusCode::NOT_FOUND, detail: detail.into() }
+        Self::Detail {
+            status: StatusCode::NOT_FOUND,
+            detail: detail.into(),
+        }
     }
 
     /// 400 `{"detail": ...}`.
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::Detail { status: StatusCode::BAD_REQUEST, detail: detail.into() }
+        Self::Detail {
+            status: StatusCode::BAD_REQUEST,
+            detail: detail.into(),
+        }
     }
 
     /// 400 KTRDR envelope (what a `DataError` becomes).
@@ -57,11 +63,20 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            Self::Detail { status, detail } => (status, Json(json!({ "detail": detail }))).into_response(),
-            Self::Validation(errors) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "detail": errors }))).into_response()
+            Self::Detail { status, detail } => {
+                (status, Json(json!({ "detail": detail }))).into_response()
             }
-            Self::Envelope { status, code, message, details } => (
+            Self::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "detail": errors })),
+            )
+                .into_response(),
+            Self::Envelope {
+                status,
+                code,
+                message,
+                details,
+            } => (
                 status,
                 Json(json!({
                     "success": false,

@@ -44,7 +44,11 @@ fn main() -> ExitCode {
 }
 
 fn run(mut settings: Settings) -> std::io::Result<()> {
-    for dir in [&mut settings.data_dir, &mut settings.models_dir, &mut settings.strategies_dir] {
+    for dir in [
+        &mut settings.data_dir,
+        &mut settings.models_dir,
+        &mut settings.strategies_dir,
+    ] {
         std::fs::create_dir_all(&*dir)?;
         *dir = std::fs::canonicalize(&*dir)?;
     }
@@ -56,7 +60,9 @@ fn run(mut settings: Settings) -> std::io::Result<()> {
             return Ok(());
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let served = runtime.block_on(serve(settings, store));
     // Workers of unfinished operations are abandoned, not awaited.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -66,6 +72,8 @@ fn run(mut settings: Settings) -> std::io::Result<()> {
 async fn serve(settings: Settings, store: Arc<DataStore>) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind((settings.host, settings.port)).await?;
     let address = listener.local_addr()?;
+    // Listen for signals before announcing the port, so a stop right after it is graceful.
+    let shutdown = shutdown_signal()?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", address.port())?;
     stdout.flush()?;
@@ -81,28 +89,24 @@ async fn serve(settings: Settings, store: Arc<DataStore>) -> std::io::Result<()>
         store,
         settings: Arc::new(settings),
     };
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future resolving on Ctrl-C or SIGTERM (handlers installed now).
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let interrupt = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
+        #[cfg(not(unix))]
+        let _ = interrupt.await;
+        tracing::info!("shutting down");
+    })
 }

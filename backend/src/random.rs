@@ -10,7 +10,9 @@ pub fn splitmix64(value: u64) -> u64 {
 
 /// FNV-1a hash of a string: a stable seed across runs and platforms.
 pub fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A seeded pseudo-random generator.
@@ -61,7 +63,10 @@ mod tests {
         let mut b = Rng::new(7);
         let draws: Vec<f64> = (0..1000).map(|_| a.uniform()).collect();
         assert!(draws.iter().all(|d| *d > 0.0 && *d < 1.0));
-        assert_eq!(draws[..5], (0..5).map(|_| b.uniform()).collect::<Vec<_>>()[..]);
+        assert_eq!(
+            draws[..5],
+            (0..5).map(|_| b.uniform()).collect::<Vec<_>>()[..]
+        );
         let mean = draws.iter().sum::<f64>() / 1000.0;
         assert!((mean - 0.5).abs() < 0.05, "{mean}");
         let mut items: Vec<u32> = (0..50).collect();

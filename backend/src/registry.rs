@@ -10,10 +10,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::random::splitmix64;
 use crate::models::{
-    OperationInfo, OperationMetadata, OperationProgress, OperationStatus, OperationSummary, OperationType,
+    OperationInfo, OperationMetadata, OperationProgress, OperationStatus, OperationSummary,
+    OperationType,
 };
+use crate::random::splitmix64;
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -141,8 +142,13 @@ pub struct Registry {
 impl Registry {
     /// A registry keeping at most `max_finished` finished operations.
     pub fn new(max_finished: usize) -> Arc<Self> {
-        let seed = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64 ^ u64::from(std::process::id());
-        Arc::new(Self { state: Mutex::default(), max_finished, id_counter: AtomicU64::new(seed) })
+        let seed = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64
+            ^ u64::from(std::process::id());
+        Arc::new(Self {
+            state: Mutex::default(),
+            max_finished,
+            id_counter: AtomicU64::new(seed),
+        })
     }
 
     /// Registers a pending operation and runs `work` for it on a blocking thread. Returns its id.
@@ -162,15 +168,16 @@ impl Registry {
             if !handle.start() {
                 return;
             }
-            let outcome = catch_unwind(AssertUnwindSafe(|| work(&handle))).unwrap_or_else(|panic| {
-                let reason = panic
-                    .downcast_ref::<&str>()
-                    .map(|text| text.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(operation_id = %handle.id, %reason, "worker panicked");
-                Outcome::Failed(format!("Internal error: {reason}"))
-            });
+            let outcome =
+                catch_unwind(AssertUnwindSafe(|| work(&handle))).unwrap_or_else(|panic| {
+                    let reason = panic
+                        .downcast_ref::<&str>()
+                        .map(|text| text.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(operation_id = %handle.id, %reason, "worker panicked");
+                    Outcome::Failed(format!("Internal error: {reason}"))
+                });
             handle.finish(outcome);
         });
         id
@@ -213,8 +220,19 @@ impl Registry {
             result_summary: None,
         };
         state.by_sequence.insert(sequence, operation_id.clone());
-        state.operations.insert(operation_id.clone(), Entry { sequence, info, cancel: Arc::clone(&cancel) });
-        OperationHandle { registry: Arc::clone(self), id: operation_id, cancel }
+        state.operations.insert(
+            operation_id.clone(),
+            Entry {
+                sequence,
+                info,
+                cancel: Arc::clone(&cancel),
+            },
+        );
+        OperationHandle {
+            registry: Arc::clone(self),
+            id: operation_id,
+            cancel,
+        }
     }
 
     /// SplitMix64 over a counter seeded from the clock: distinct, well-mixed id suffixes.
@@ -224,7 +242,10 @@ impl Registry {
 
     /// A snapshot of one operation.
     pub fn get(&self, operation_id: &str) -> Option<OperationInfo> {
-        lock(&self.state).operations.get(operation_id).map(|entry| entry.info.clone())
+        lock(&self.state)
+            .operations
+            .get(operation_id)
+            .map(|entry| entry.info.clone())
     }
 
     /// One page of operations, newest first, with the contract's counts.
@@ -235,14 +256,18 @@ impl Registry {
         let mut active_count = 0;
         let mut operations = Vec::new();
         for id in state.by_sequence.values().rev() {
-            let Some(entry) = state.operations.get(id) else { continue };
+            let Some(entry) = state.operations.get(id) else {
+                continue;
+            };
             let info = &entry.info;
             if info.status.is_active() {
                 active_count += 1;
             }
             let matches = (!query.active_only || info.status.is_active())
                 && query.status.is_none_or(|status| status == info.status)
-                && query.operation_type.is_none_or(|kind| kind == info.operation_type);
+                && query
+                    .operation_type
+                    .is_none_or(|kind| kind == info.operation_type);
             if !matches {
                 continue;
             }
@@ -251,14 +276,25 @@ impl Registry {
             }
             total_count += 1;
         }
-        ListPage { operations, total_count, active_count }
+        ListPage {
+            operations,
+            total_count,
+            active_count,
+        }
     }
 
     /// Cancels an active operation: it is `cancelled` at once and its worker stops at its next
     /// checkpoint.
-    pub fn cancel(&self, operation_id: &str, reason: Option<&str>) -> Result<CancelReceipt, CancelError> {
+    pub fn cancel(
+        &self,
+        operation_id: &str,
+        reason: Option<&str>,
+    ) -> Result<CancelReceipt, CancelError> {
         let mut state = lock(&self.state);
-        let entry = state.operations.get_mut(operation_id).ok_or(CancelError::NotFound)?;
+        let entry = state
+            .operations
+            .get_mut(operation_id)
+            .ok_or(CancelError::NotFound)?;
         let status = entry.info.status;
         if !status.is_active() {
             return Err(CancelError::Finished(status));
@@ -266,18 +302,24 @@ impl Registry {
         let cancelled_at = Utc::now();
         entry.info.status = OperationStatus::Cancelled;
         entry.info.completed_at = Some(cancelled_at);
-        entry.info.error_message = Some(reason.unwrap_or("Operation cancelled by user").to_string());
+        entry.info.error_message =
+            Some(reason.unwrap_or("Operation cancelled by user").to_string());
         entry.cancel.cancel();
         let sequence = entry.sequence;
         self.retire(&mut state, sequence);
-        Ok(CancelReceipt { cancelled_at, task_cancelled: status == OperationStatus::Running })
+        Ok(CancelReceipt {
+            cancelled_at,
+            task_cancelled: status == OperationStatus::Running,
+        })
     }
 
     /// Records a finished operation and evicts the oldest finished ones beyond the cap.
     fn retire(&self, state: &mut State, sequence: u64) {
         state.finished.insert(sequence);
         while state.finished.len() > self.max_finished {
-            let Some(oldest) = state.finished.pop_first() else { break };
+            let Some(oldest) = state.finished.pop_first() else {
+                break;
+            };
             if let Some(id) = state.by_sequence.remove(&oldest) {
                 state.operations.remove(&id);
             }
@@ -337,19 +379,23 @@ impl OperationHandle {
 
     /// Replaces the reported progress.
     pub fn report(&self, progress: OperationProgress) {
-        self.registry.update_running(&self.id, |info| info.progress = progress);
+        self.registry
+            .update_running(&self.id, |info| info.progress = progress);
     }
 
     /// Adds a warning.
     pub fn warn(&self, warning: String) {
-        self.registry.update_running(&self.id, |info| info.warnings.push(warning));
+        self.registry
+            .update_running(&self.id, |info| info.warnings.push(warning));
     }
 
     /// Records how the worker ended. A cancelled operation stays cancelled.
     fn finish(&self, outcome: Outcome) {
         let registry = &self.registry;
         let mut state = lock(&registry.state);
-        let Some(entry) = state.operations.get_mut(&self.id) else { return };
+        let Some(entry) = state.operations.get_mut(&self.id) else {
+            return;
+        };
         let info = &mut entry.info;
         if info.status == OperationStatus::Cancelled {
             if let Outcome::Cancelled(Some(summary)) = outcome {
@@ -387,34 +433,65 @@ mod tests {
     use super::*;
 
     fn query(limit: usize, offset: usize) -> ListQuery {
-        ListQuery { operation_type: None, status: None, active_only: false, limit, offset }
+        ListQuery {
+            operation_type: None,
+            status: None,
+            active_only: false,
+            limit,
+            offset,
+        }
     }
 
     #[test]
     fn ids_have_the_contract_format() {
         let registry = Registry::new(10);
-        let handle = registry.register(OperationType::DataLoad, OperationMetadata::default(), OperationProgress::default());
+        let handle = registry.register(
+            OperationType::DataLoad,
+            OperationMetadata::default(),
+            OperationProgress::default(),
+        );
         let id = handle.id();
         let suffix = id.strip_prefix("op_data_load_").expect("type prefix");
         let parts: Vec<&str> = suffix.split('_').collect();
         assert_eq!(parts.len(), 3, "{id}");
-        assert!(parts[0].len() == 8 && parts[0].chars().all(|c| c.is_ascii_digit()), "{id}");
-        assert!(parts[1].len() == 6 && parts[1].chars().all(|c| c.is_ascii_digit()), "{id}");
-        assert!(parts[2].len() == 8 && parts[2].chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+        assert!(
+            parts[0].len() == 8 && parts[0].chars().all(|c| c.is_ascii_digit()),
+            "{id}"
+        );
+        assert!(
+            parts[1].len() == 6 && parts[1].chars().all(|c| c.is_ascii_digit()),
+            "{id}"
+        );
+        assert!(
+            parts[2].len() == 8 && parts[2].chars().all(|c| c.is_ascii_hexdigit()),
+            "{id}"
+        );
     }
 
     #[test]
     fn finished_operations_are_evicted_oldest_first_and_cancel_sticks() {
         let registry = Registry::new(2);
         let handles: Vec<OperationHandle> = (0..4)
-            .map(|_| registry.register(OperationType::Dummy, OperationMetadata::default(), OperationProgress::default()))
+            .map(|_| {
+                registry.register(
+                    OperationType::Dummy,
+                    OperationMetadata::default(),
+                    OperationProgress::default(),
+                )
+            })
             .collect();
         for handle in &handles {
             assert!(handle.start());
         }
         registry.cancel(handles[1].id(), None).unwrap();
-        handles[1].finish(Outcome::Completed { summary: Value::Null, progress: None });
-        assert_eq!(registry.get(handles[1].id()).unwrap().status, OperationStatus::Cancelled);
+        handles[1].finish(Outcome::Completed {
+            summary: Value::Null,
+            progress: None,
+        });
+        assert_eq!(
+            registry.get(handles[1].id()).unwrap().status,
+            OperationStatus::Cancelled
+        );
         for index in [0, 2] {
             handles[index].finish(Outcome::Failed("boom".into()));
         }
@@ -423,10 +500,20 @@ mod tests {
         let page = registry.list(query(10, 0));
         assert_eq!(page.total_count, 3);
         assert_eq!(page.active_count, 1);
-        let ids: Vec<&str> = page.operations.iter().map(|op| op.operation_id.as_str()).collect();
+        let ids: Vec<&str> = page
+            .operations
+            .iter()
+            .map(|op| op.operation_id.as_str())
+            .collect();
         assert_eq!(ids, [handles[3].id(), handles[2].id(), handles[1].id()]);
-        assert!(matches!(registry.cancel(handles[2].id(), None), Err(CancelError::Finished(OperationStatus::Failed))));
-        assert!(matches!(registry.cancel("op_nope", None), Err(CancelError::NotFound)));
+        assert!(matches!(
+            registry.cancel(handles[2].id(), None),
+            Err(CancelError::Finished(OperationStatus::Failed))
+        ));
+        assert!(matches!(
+            registry.cancel("op_nope", None),
+            Err(CancelError::NotFound)
+        ));
         let page = registry.list(query(1, 1));
         assert_eq!(page.operations.len(), 1);
         assert_eq!(page.operations[0].operation_id, handles[2].id());

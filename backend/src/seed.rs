@@ -22,10 +22,30 @@ struct Sample {
 /// ~2900 hourly bars and ~640 daily bars per symbol, ending before the source's last bar so
 /// that a `tail` load has something to fetch.
 const SAMPLES: [Sample; 4] = [
-    Sample { symbol: "AAPL", timeframe: Timeframe::H1, first_day: (2023, 1, 2), last_day: (2024, 8, 30) },
-    Sample { symbol: "AAPL", timeframe: Timeframe::D1, first_day: (2022, 1, 3), last_day: (2024, 6, 20) },
-    Sample { symbol: "MSFT", timeframe: Timeframe::H1, first_day: (2023, 1, 2), last_day: (2024, 8, 30) },
-    Sample { symbol: "MSFT", timeframe: Timeframe::D1, first_day: (2022, 1, 3), last_day: (2024, 6, 20) },
+    Sample {
+        symbol: "AAPL",
+        timeframe: Timeframe::H1,
+        first_day: (2023, 1, 2),
+        last_day: (2024, 8, 30),
+    },
+    Sample {
+        symbol: "AAPL",
+        timeframe: Timeframe::D1,
+        first_day: (2022, 1, 3),
+        last_day: (2024, 6, 20),
+    },
+    Sample {
+        symbol: "MSFT",
+        timeframe: Timeframe::H1,
+        first_day: (2023, 1, 2),
+        last_day: (2024, 8, 30),
+    },
+    Sample {
+        symbol: "MSFT",
+        timeframe: Timeframe::D1,
+        first_day: (2022, 1, 3),
+        last_day: (2024, 6, 20),
+    },
 ];
 
 /// The shipped strategies: name and YAML.
@@ -43,12 +63,17 @@ pub fn seed(store: &DataStore, strategies_dir: &Path) -> io::Result<usize> {
         if store.exists(sample.symbol, tf) {
             continue;
         }
-        let midnight = |(year, month, day): (i32, u32, u32)| Utc.with_ymd_and_hms(year, month, day, 0, 0, 0).single();
-        let (Some(from), Some(last_midnight)) = (midnight(sample.first_day), midnight(sample.last_day)) else {
+        let midnight = |(year, month, day): (i32, u32, u32)| {
+            Utc.with_ymd_and_hms(year, month, day, 0, 0, 0).single()
+        };
+        let (Some(from), Some(last_midnight)) =
+            (midnight(sample.first_day), midnight(sample.last_day))
+        else {
             continue;
         };
         let to = last_midnight + chrono::Duration::days(1) - chrono::Duration::seconds(1);
-        let bars = market_source::fetch(sample.symbol, sample.timeframe, from, to).unwrap_or_default();
+        let bars =
+            market_source::fetch(sample.symbol, sample.timeframe, from, to).unwrap_or_default();
         store.write(sample.symbol, tf, &bars)?;
         written += 1;
     }

@@ -70,7 +70,11 @@ fn split_offset(text: &str) -> Option<(&str, Duration)> {
         return None;
     }
     let hours: i64 = digits[..2].parse().ok()?;
-    let minutes: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    let minutes: i64 = if digits.len() == 4 {
+        digits[2..].parse().ok()?
+    } else {
+        0
+    };
     if hours > 23 || minutes > 59 {
         return None;
     }
@@ -101,7 +105,8 @@ mod tests {
 
     #[test]
     fn spells_times_like_python() {
-        let time = Utc.with_ymd_and_hms(2026, 11, 24, 13, 15, 34).unwrap() + Duration::microseconds(908_609);
+        let time = Utc.with_ymd_and_hms(2026, 11, 24, 13, 15, 34).unwrap()
+            + Duration::microseconds(908_609);
         assert_eq!(pydantic_utc(&time), "2026-11-24T13:15:34.908609Z");
         assert_eq!(python_utc(&time), "2026-11-24T13:15:34.908609+00:00");
         let whole = Utc.with_ymd_and_hms(2024, 1, 2, 14, 0, 0).unwrap();
@@ -124,7 +129,13 @@ mod tests {
             parse_datetime("2024-01-02"),
             Some(Utc.with_ymd_and_hms(2024, 1, 2, 0, 0, 0).unwrap())
         );
-        for bad in ["notadate", "", "2024-13-01", "2024-01-02T25:00", "2024-01-02T10:00+9"] {
+        for bad in [
+            "notadate",
+            "",
+            "2024-13-01",
+            "2024-01-02T25:00",
+            "2024-01-02T10:00+9",
+        ] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }
     }

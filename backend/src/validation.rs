@@ -27,7 +27,13 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(kind: &'static str, loc: Vec<Value>, msg: impl Into<String>, input: Value) -> Self {
-        Self { kind, loc, msg: msg.into(), input, ctx: None }
+        Self {
+            kind,
+            loc,
+            msg: msg.into(),
+            input,
+            ctx: None,
+        }
     }
 
     fn with_ctx(mut self, ctx: Value) -> Self {
@@ -42,7 +48,12 @@ impl FieldError {
     }
 
     /// A value outside an enum or literal's choices.
-    pub fn not_a_choice(kind: &'static str, loc: Vec<Value>, choices: &[&str], input: Value) -> Self {
+    pub fn not_a_choice(
+        kind: &'static str,
+        loc: Vec<Value>,
+        choices: &[&str],
+        input: Value,
+    ) -> Self {
         let expected = expected_values(choices.iter().copied());
         Self::new(kind, loc, format!("Input should be {expected}"), input)
             .with_ctx(json!({ "expected": expected }))
@@ -79,7 +90,11 @@ pub fn parse_json_body(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
 /// The character offset of serde_json's 1-based line/column, as Python's `JSONDecodeError.pos`.
 fn char_position(bytes: &[u8], line: usize, column: usize) -> usize {
     let text = String::from_utf8_lossy(bytes);
-    let before: usize = text.split('\n').take(line.saturating_sub(1)).map(|l| l.chars().count() + 1).sum();
+    let before: usize = text
+        .split('\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.chars().count() + 1)
+        .sum();
     before + column.saturating_sub(1)
 }
 
@@ -111,7 +126,12 @@ pub fn parse_bool_text(text: &str) -> Option<bool> {
 }
 
 fn bool_error(loc: Vec<Value>, input: Value) -> FieldError {
-    FieldError::new("bool_parsing", loc, "Input should be a valid boolean, unable to interpret input", input)
+    FieldError::new(
+        "bool_parsing",
+        loc,
+        "Input should be a valid boolean, unable to interpret input",
+        input,
+    )
 }
 
 /// Reads the fields of a JSON object body the way a pydantic model would, collecting every
@@ -135,7 +155,12 @@ impl<'a> BodyFields<'a> {
             )]));
         };
         match body.as_object() {
-            Some(object) => Ok(Self { body, object, prefix: vec![json!("body")], errors: Vec::new() }),
+            Some(object) => Ok(Self {
+                body,
+                object,
+                prefix: vec![json!("body")],
+                errors: Vec::new(),
+            }),
             None => Err(ApiError::Validation(vec![FieldError::new(
                 "model_attributes_type",
                 vec![json!("body")],
@@ -171,7 +196,12 @@ impl<'a> BodyFields<'a> {
     fn required(&mut self, name: &str) -> Option<&'a Value> {
         let value = self.object.get(name);
         if value.is_none() {
-            let error = FieldError::new("missing", self.loc(name), "Field required", self.body.clone());
+            let error = FieldError::new(
+                "missing",
+                self.loc(name),
+                "Field required",
+                self.body.clone(),
+            );
             self.errors.push(error);
         }
         value
@@ -186,7 +216,12 @@ impl<'a> BodyFields<'a> {
         match value.as_str() {
             Some(text) => Some(text.to_string()),
             None => {
-                let error = FieldError::new("string_type", self.loc(name), "Input should be a valid string", value.clone());
+                let error = FieldError::new(
+                    "string_type",
+                    self.loc(name),
+                    "Input should be a valid string",
+                    value.clone(),
+                );
                 self.errors.push(error);
                 None
             }
@@ -209,7 +244,12 @@ impl<'a> BodyFields<'a> {
     pub fn required_string_list(&mut self, name: &str) -> Option<Vec<String>> {
         let value = self.required(name)?;
         let Some(items) = value.as_array() else {
-            let error = FieldError::new("list_type", self.loc(name), "Input should be a valid list", value.clone());
+            let error = FieldError::new(
+                "list_type",
+                self.loc(name),
+                "Input should be a valid list",
+                value.clone(),
+            );
             self.errors.push(error);
             return None;
         };
@@ -220,7 +260,12 @@ impl<'a> BodyFields<'a> {
                 None => {
                     let mut loc = self.loc(name);
                     loc.push(json!(index));
-                    self.errors.push(FieldError::new("string_type", loc, "Input should be a valid string", item.clone()));
+                    self.errors.push(FieldError::new(
+                        "string_type",
+                        loc,
+                        "Input should be a valid string",
+                        item.clone(),
+                    ));
                 }
             }
         }
@@ -235,13 +280,18 @@ impl<'a> BodyFields<'a> {
         let parsed = match value {
             Value::Bool(flag) => Some(*flag),
             Value::Number(number) => match number.as_f64() {
-                Some(n) if n == 0.0 => Some(false),
-                Some(n) if n == 1.0 => Some(true),
+                Some(0.0) => Some(false),
+                Some(1.0) => Some(true),
                 _ => None,
             },
             Value::String(text) => parse_bool_text(text),
             _ => {
-                let error = FieldError::new("bool_type", self.loc(name), "Input should be a valid boolean", value.clone());
+                let error = FieldError::new(
+                    "bool_type",
+                    self.loc(name),
+                    "Input should be a valid boolean",
+                    value.clone(),
+                );
                 self.errors.push(error);
                 return default;
             }
@@ -257,7 +307,12 @@ impl<'a> BodyFields<'a> {
     pub fn optional_datetime(&mut self, name: &str) -> Option<DateTime<Utc>> {
         let value = self.present(name)?;
         let Some(text) = value.as_str() else {
-            let error = FieldError::new("datetime_type", self.loc(name), "Input should be a valid datetime", value.clone());
+            let error = FieldError::new(
+                "datetime_type",
+                self.loc(name),
+                "Input should be a valid datetime",
+                value.clone(),
+            );
             self.errors.push(error);
             return None;
         };
@@ -288,7 +343,12 @@ impl<'a> BodyFields<'a> {
         match value.as_str().and_then(parse) {
             Some(choice) => choice,
             None => {
-                let error = FieldError::not_a_choice("literal_error", self.loc(name), choices, value.clone());
+                let error = FieldError::not_a_choice(
+                    "literal_error",
+                    self.loc(name),
+                    choices,
+                    value.clone(),
+                );
                 self.errors.push(error);
                 default
             }
@@ -314,7 +374,12 @@ impl<'a> BodyFields<'a> {
             self.errors.push(error);
             return None;
         };
-        let mut nested = BodyFields { body: value, object, prefix: self.loc(name), errors: Vec::new() };
+        let mut nested = BodyFields {
+            body: value,
+            object,
+            prefix: self.loc(name),
+            errors: Vec::new(),
+        };
         let result = read(&mut nested);
         self.errors.append(&mut nested.errors);
         Some(result)
@@ -339,13 +404,22 @@ pub struct QueryParams {
 impl QueryParams {
     /// Parses a raw query string (`None` = no query).
     pub fn parse(raw: Option<&str>) -> Self {
-        let pairs = form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().collect();
-        Self { pairs, errors: Vec::new() }
+        let pairs = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+        Self {
+            pairs,
+            errors: Vec::new(),
+        }
     }
 
     /// The raw value of `name`, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     fn loc(name: &str) -> Vec<Value> {
@@ -368,13 +442,23 @@ impl QueryParams {
         };
         if value < min {
             self.errors.push(
-                FieldError::new("greater_than_equal", Self::loc(name), format!("Input should be greater than or equal to {min}"), json!(text))
-                    .with_ctx(json!({ "ge": min })),
+                FieldError::new(
+                    "greater_than_equal",
+                    Self::loc(name),
+                    format!("Input should be greater than or equal to {min}"),
+                    json!(text),
+                )
+                .with_ctx(json!({ "ge": min })),
             );
         } else if value > max {
             self.errors.push(
-                FieldError::new("less_than_equal", Self::loc(name), format!("Input should be less than or equal to {max}"), json!(text))
-                    .with_ctx(json!({ "le": max })),
+                FieldError::new(
+                    "less_than_equal",
+                    Self::loc(name),
+                    format!("Input should be less than or equal to {max}"),
+                    json!(text),
+                )
+                .with_ctx(json!({ "le": max })),
             );
         }
         value.clamp(min, max)
@@ -392,11 +476,21 @@ impl QueryParams {
     }
 
     /// An optional enum value: one of `choices` (parsed by `parse`), else an `enum` error.
-    pub fn optional_choice<T>(&mut self, name: &str, choices: &[&str], parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    pub fn optional_choice<T>(
+        &mut self,
+        name: &str,
+        choices: &[&str],
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
         let text = self.get(name)?.to_string();
         let parsed = parse(&text);
         if parsed.is_none() {
-            self.errors.push(FieldError::not_a_choice("enum", Self::loc(name), choices, json!(text)));
+            self.errors.push(FieldError::not_a_choice(
+                "enum",
+                Self::loc(name),
+                choices,
+                json!(text),
+            ));
         }
         parsed
     }
@@ -435,7 +529,7 @@ mod tests {
     fn query_limits_match_fastapi() {
         let mut query = QueryParams::parse(Some("limit=0&active_only=maybe&limit=5"));
         assert_eq!(query.int_in_range("limit", 10, 1, 1000), 5);
-        assert!(query.bool_or("active_only", false) == false);
+        assert!(!query.bool_or("active_only", false));
         let errors = detail(query.finish().unwrap_err());
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].kind, "bool_parsing");
@@ -443,10 +537,13 @@ mod tests {
         let mut query = QueryParams::parse(Some("limit=0"));
         query.int_in_range("limit", 10, 1, 1000);
         let errors = detail(query.finish().unwrap_err());
-        assert_eq!(serde_json::to_value(&errors[0]).unwrap(), json!({
-            "type": "greater_than_equal", "loc": ["query", "limit"],
-            "msg": "Input should be greater than or equal to 1", "input": "0", "ctx": {"ge": 1}
-        }));
+        assert_eq!(
+            serde_json::to_value(&errors[0]).unwrap(),
+            json!({
+                "type": "greater_than_equal", "loc": ["query", "limit"],
+                "msg": "Input should be greater than or equal to 1", "input": "0", "ctx": {"ge": 1}
+            })
+        );
     }
 
     #[test]
@@ -456,7 +553,10 @@ mod tests {
         assert!(fields.required_string_list("symbols").is_none());
         assert!(fields.required_string("strategy_name").is_none());
         fields.bool_or("flag", false);
-        let kinds: Vec<&str> = detail(fields.finish().unwrap_err()).iter().map(|e| e.kind).collect();
+        let kinds: Vec<&str> = detail(fields.finish().unwrap_err())
+            .iter()
+            .map(|e| e.kind)
+            .collect();
         assert_eq!(kinds, ["string_type", "missing", "bool_parsing"]);
     }
 }

@@ -82,15 +82,25 @@ impl Timeframe {
     pub fn close_time(self, open: DateTime<Utc>) -> DateTime<Utc> {
         match self {
             Self::Mo1 => {
-                let (year, month) = if open.month() == 12 { (open.year() + 1, 1) } else { (open.year(), open.month() + 1) };
-                Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single().unwrap_or(open + Duration::days(30))
+                let (year, month) = if open.month() == 12 {
+                    (open.year() + 1, 1)
+                } else {
+                    (open.year(), open.month() + 1)
+                };
+                Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0)
+                    .single()
+                    .unwrap_or(open + Duration::days(30))
             }
             other => open + Duration::minutes(other.minutes()),
         }
     }
 
     /// Open times of every bar in `[from, to]`, in order.
-    pub fn bar_times(self, from: DateTime<Utc>, to: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> {
+    pub fn bar_times(
+        self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Iterator<Item = DateTime<Utc>> {
         let first_day = from.date_naive();
         let last_day = to.date_naive();
         first_day
@@ -108,12 +118,26 @@ impl Timeframe {
         }
         match self {
             Self::D1 => vec![midnight],
-            Self::W1 => if weekday == Weekday::Mon { vec![midnight] } else { Vec::new() },
-            Self::Mo1 => if day.day() == 1 { vec![midnight] } else { Vec::new() },
+            Self::W1 => {
+                if weekday == Weekday::Mon {
+                    vec![midnight]
+                } else {
+                    Vec::new()
+                }
+            }
+            Self::Mo1 => {
+                if day.day() == 1 {
+                    vec![midnight]
+                } else {
+                    Vec::new()
+                }
+            }
             intraday => {
                 let open = midnight + Duration::hours(i64::from(SESSION_OPEN_HOUR));
                 let step = intraday.minutes();
-                (0..(SESSION_MINUTES + step - 1) / step).map(|k| open + Duration::minutes(k * step)).collect()
+                (0..(SESSION_MINUTES + step - 1) / step)
+                    .map(|k| open + Duration::minutes(k * step))
+                    .collect()
             }
         }
     }
@@ -130,13 +154,20 @@ mod tests {
     #[test]
     fn hourly_bars_cover_the_session_on_weekdays() {
         // 2024-01-05 is a Friday, 01-08 a Monday.
-        let times: Vec<_> = Timeframe::H1.bar_times(utc(2024, 1, 5, 0), utc(2024, 1, 8, 15)).collect();
+        let times: Vec<_> = Timeframe::H1
+            .bar_times(utc(2024, 1, 5, 0), utc(2024, 1, 8, 15))
+            .collect();
         assert_eq!(times.len(), 7 + 2);
         assert_eq!(times[0], utc(2024, 1, 5, 14));
         assert_eq!(times[6], utc(2024, 1, 5, 20));
         assert_eq!(times[8], utc(2024, 1, 8, 15));
-        let days: Vec<_> = Timeframe::D1.bar_times(utc(2024, 1, 5, 0), utc(2024, 1, 8, 0)).collect();
+        let days: Vec<_> = Timeframe::D1
+            .bar_times(utc(2024, 1, 5, 0), utc(2024, 1, 8, 0))
+            .collect();
         assert_eq!(days, [utc(2024, 1, 5, 0), utc(2024, 1, 8, 0)]);
-        assert_eq!(Timeframe::Mo1.close_time(utc(2024, 12, 1, 0)), utc(2025, 1, 1, 0));
+        assert_eq!(
+            Timeframe::Mo1.close_time(utc(2024, 12, 1, 0)),
+            utc(2025, 1, 1, 0)
+        );
     }
 }

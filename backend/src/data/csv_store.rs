@@ -51,7 +51,9 @@ pub struct DataStore {
 /// A symbol or timeframe usable in a file name: `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 64 chars.
 pub fn is_safe_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|first| first.is_ascii_alphanumeric())
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphanumeric())
         && name.len() <= 64
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
@@ -64,7 +66,10 @@ pub fn file_name(symbol: &str, timeframe: &str) -> String {
 impl DataStore {
     /// A store over `dir`.
     pub fn new(dir: PathBuf) -> Self {
-        Self { dir, write_lock: Mutex::new(()) }
+        Self {
+            dir,
+            write_lock: Mutex::new(()),
+        }
     }
 
     /// The data directory.
@@ -73,12 +78,14 @@ impl DataStore {
     }
 
     fn path(&self, symbol: &str, timeframe: &str) -> Option<PathBuf> {
-        (is_safe_name(symbol) && is_safe_name(timeframe)).then(|| self.dir.join(file_name(symbol, timeframe)))
+        (is_safe_name(symbol) && is_safe_name(timeframe))
+            .then(|| self.dir.join(file_name(symbol, timeframe)))
     }
 
     /// Whether a cache file exists for `symbol` and `timeframe`.
     pub fn exists(&self, symbol: &str, timeframe: &str) -> bool {
-        self.path(symbol, timeframe).is_some_and(|path| path.is_file())
+        self.path(symbol, timeframe)
+            .is_some_and(|path| path.is_file())
     }
 
     /// Reads and validates the bars of `symbol` at `timeframe`.
@@ -86,10 +93,14 @@ impl DataStore {
         let path = self.path(symbol, timeframe).ok_or(ReadError::NotFound)?;
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(ReadError::NotFound)
+            }
             Err(error) => return Err(ReadError::Invalid(error.to_string())),
         };
-        parse_csv(&text).map_err(|error| ReadError::Invalid(format!("{}: {error}", file_name(symbol, timeframe))))
+        parse_csv(&text).map_err(|error| {
+            ReadError::Invalid(format!("{}: {error}", file_name(symbol, timeframe)))
+        })
     }
 
     /// Writes `bars` as the cache file of `symbol` at `timeframe` (atomically: temp file + rename).
@@ -99,18 +110,25 @@ impl DataStore {
     }
 
     fn write_locked(&self, symbol: &str, timeframe: &str, bars: &[Bar]) -> io::Result<()> {
-        let path = self
-            .path(symbol, timeframe)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "unusable symbol or timeframe"))?;
+        let path = self.path(symbol, timeframe).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "unusable symbol or timeframe")
+        })?;
         fs::create_dir_all(&self.dir)?;
-        let temporary = self.dir.join(format!(".{}.tmp", file_name(symbol, timeframe)));
+        let temporary = self
+            .dir
+            .join(format!(".{}.tmp", file_name(symbol, timeframe)));
         fs::write(&temporary, render_csv(bars))?;
         fs::rename(&temporary, &path)
     }
 
     /// Merges `fetched` into the current cache file (fetched bars replace cached ones at the same
     /// time) and writes the result; returns every bar now cached.
-    pub fn merge(&self, symbol: &str, timeframe: &str, fetched: Vec<Bar>) -> Result<Vec<Bar>, String> {
+    pub fn merge(
+        &self,
+        symbol: &str,
+        timeframe: &str,
+        fetched: Vec<Bar>,
+    ) -> Result<Vec<Bar>, String> {
         let _guard = lock(&self.write_lock);
         let mut bars = match self.read(symbol, timeframe) {
             Ok(cached) => cached.bars,
@@ -119,7 +137,8 @@ impl DataStore {
         };
         bars.extend(fetched);
         let merged = keep_last_per_time(bars);
-        self.write_locked(symbol, timeframe, &merged).map_err(|error| format!("cannot write the cache: {error}"))?;
+        self.write_locked(symbol, timeframe, &merged)
+            .map_err(|error| format!("cannot write the cache: {error}"))?;
         Ok(merged)
     }
 
@@ -141,7 +160,10 @@ impl DataStore {
         for (symbol, timeframe) in found {
             match inventory.last_mut() {
                 Some(last) if last.symbol == symbol => last.timeframes.push(timeframe),
-                _ => inventory.push(SymbolFiles { symbol, timeframes: vec![timeframe] }),
+                _ => inventory.push(SymbolFiles {
+                    symbol,
+                    timeframes: vec![timeframe],
+                }),
             }
         }
         inventory
@@ -149,9 +171,15 @@ impl DataStore {
 }
 
 /// Bars with open times in `[start, end]` (either bound optional).
-pub fn in_range(bars: &[Bar], start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Vec<Bar> {
+pub fn in_range(
+    bars: &[Bar],
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+) -> Vec<Bar> {
     bars.iter()
-        .filter(|bar| start.is_none_or(|start| bar.time >= start) && end.is_none_or(|end| bar.time <= end))
+        .filter(|bar| {
+            start.is_none_or(|start| bar.time >= start) && end.is_none_or(|end| bar.time <= end)
+        })
         .copied()
         .collect()
 }
@@ -185,11 +213,20 @@ pub fn render_csv(bars: &[Bar]) -> String {
 
 /// Parses a cache file: a syntax error is fatal; data-quality problems are repaired and listed.
 pub fn parse_csv(text: &str) -> Result<CachedBars, String> {
-    let mut lines = text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty());
     let (_, header) = lines.next().ok_or("the file is empty")?;
-    let columns: Vec<String> = header.split(',').map(|column| column.trim().to_ascii_lowercase()).collect();
+    let columns: Vec<String> = header
+        .split(',')
+        .map(|column| column.trim().to_ascii_lowercase())
+        .collect();
     if columns.join(",") != HEADER {
-        return Err(format!("expected the header '{HEADER}', found '{}'", header.trim()));
+        return Err(format!(
+            "expected the header '{HEADER}', found '{}'",
+            header.trim()
+        ));
     }
     let mut bars = Vec::new();
     for (index, line) in lines {
@@ -225,22 +262,37 @@ fn parse_row(line: &str) -> Result<Bar, String> {
 /// open and close; reports each kind of repair.
 fn repair(bars: Vec<Bar>) -> CachedBars {
     let mut issues = Vec::new();
-    let unordered = bars.windows(2).filter(|pair| pair[1].time < pair[0].time).count();
+    let unordered = bars
+        .windows(2)
+        .filter(|pair| pair[1].time < pair[0].time)
+        .count();
     if unordered > 0 {
-        issues.push(format!("{unordered} bars were out of time order and have been sorted"));
+        issues.push(format!(
+            "{unordered} bars were out of time order and have been sorted"
+        ));
     }
     let total = bars.len();
     let bars = keep_last_per_time(bars);
     if bars.len() < total {
-        issues.push(format!("{} duplicate timestamps (the last bar of each was kept)", total - bars.len()));
+        issues.push(format!(
+            "{} duplicate timestamps (the last bar of each was kept)",
+            total - bars.len()
+        ));
     }
     let before = bars.len();
     let mut bars: Vec<Bar> = bars
         .into_iter()
-        .filter(|bar| [bar.open, bar.high, bar.low, bar.close].iter().all(|price| *price > 0.0))
+        .filter(|bar| {
+            [bar.open, bar.high, bar.low, bar.close]
+                .iter()
+                .all(|price| *price > 0.0)
+        })
         .collect();
     if bars.len() < before {
-        issues.push(format!("{} bars with non-positive prices were dropped", before - bars.len()));
+        issues.push(format!(
+            "{} bars with non-positive prices were dropped",
+            before - bars.len()
+        ));
     }
     let mut inconsistent = 0;
     for bar in &mut bars {
@@ -253,7 +305,9 @@ fn repair(bars: Vec<Bar>) -> CachedBars {
         }
     }
     if inconsistent > 0 {
-        issues.push(format!("{inconsistent} bars had inconsistent high/low/volume and were repaired"));
+        issues.push(format!(
+            "{inconsistent} bars had inconsistent high/low/volume and were repaired"
+        ));
     }
     CachedBars { bars, issues }
 }
@@ -282,8 +336,11 @@ mod tests {
     #[test]
     fn rejects_malformed_files() {
         assert!(parse_csv("").is_err());
-        assert!(parse_csv("time,o,h,l,c,v\n").unwrap_err().contains("header"));
-        let error = parse_csv("date,open,high,low,close,volume\n2024-01-02,1,2,x,1,1\n").unwrap_err();
+        assert!(parse_csv("time,o,h,l,c,v\n")
+            .unwrap_err()
+            .contains("header"));
+        let error =
+            parse_csv("date,open,high,low,close,volume\n2024-01-02,1,2,x,1,1\n").unwrap_err();
         assert_eq!(error, "line 2: invalid low 'x'");
     }
 

@@ -53,7 +53,12 @@ const STEPS: u64 = 5;
 const FETCH_STEP: u64 = 3;
 
 /// Registers and starts a data-load operation; returns its id.
-pub fn start(registry: &Arc<Registry>, store: Arc<DataStore>, segment_delay: Duration, request: LoadRequest) -> String {
+pub fn start(
+    registry: &Arc<Registry>,
+    store: Arc<DataStore>,
+    segment_delay: Duration,
+    request: LoadRequest,
+) -> String {
     let mut parameters = Map::new();
     parameters.insert("operation_name".into(), json!("data_load"));
     parameters.insert("service_name".into(), json!("Data/IB"));
@@ -69,9 +74,21 @@ pub fn start(registry: &Arc<Registry>, store: Arc<DataStore>, segment_delay: Dur
         end_date: request.end,
         parameters,
     };
-    let job = LoadJob { request, store, segment_delay };
-    let initial = job.progress(0, 0.0, "Queued", "Waiting for a worker", &SegmentCounts::default());
-    registry.spawn(OperationType::DataLoad, metadata, initial, move |handle| job.run(handle))
+    let job = LoadJob {
+        request,
+        store,
+        segment_delay,
+    };
+    let initial = job.progress(
+        0,
+        0.0,
+        "Queued",
+        "Waiting for a worker",
+        &SegmentCounts::default(),
+    );
+    registry.spawn(OperationType::DataLoad, metadata, initial, move |handle| {
+        job.run(handle)
+    })
 }
 
 enum LoadError {
@@ -102,7 +119,10 @@ impl LoadJob {
     fn run(&self, handle: &OperationHandle) -> Outcome {
         let started = Instant::now();
         match self.execute(handle, started) {
-            Ok((summary, counts)) => Outcome::Completed { summary, progress: Some(self.final_progress(&counts)) },
+            Ok((summary, counts)) => Outcome::Completed {
+                summary,
+                progress: Some(self.final_progress(&counts)),
+            },
             Err(LoadError::Failed(message)) => Outcome::Failed(message),
             Err(LoadError::Cancelled) => Outcome::Cancelled(Some(json!({
                 "status": "cancelled",
@@ -113,46 +133,96 @@ impl LoadJob {
     }
 
     fn label(&self) -> String {
-        format!("{} ({})", self.request.symbol, self.request.timeframe.as_str())
+        format!(
+            "{} ({})",
+            self.request.symbol,
+            self.request.timeframe.as_str()
+        )
     }
 
     fn not_found(&self) -> LoadError {
         LoadError::Failed(format!("Data not found for {}", self.label()))
     }
 
-    fn execute(&self, handle: &OperationHandle, started: Instant) -> Result<(Value, SegmentCounts), LoadError> {
-        let LoadRequest { symbol, timeframe, mode, .. } = &self.request;
+    fn execute(
+        &self,
+        handle: &OperationHandle,
+        started: Instant,
+    ) -> Result<(Value, SegmentCounts), LoadError> {
+        let LoadRequest {
+            symbol,
+            timeframe,
+            mode,
+            ..
+        } = &self.request;
         let tf = timeframe.as_str();
         let mut counts = SegmentCounts::default();
-        let report = |step: u64, fraction: f64, name: &str, detail: &str, counts: &SegmentCounts| {
-            handle.report(self.progress(step, fraction, name, detail, counts));
-        };
+        let report =
+            |step: u64, fraction: f64, name: &str, detail: &str, counts: &SegmentCounts| {
+                handle.report(self.progress(step, fraction, name, detail, counts));
+            };
 
-        report(1, 0.0, "Loading local data from cache", &format!("Reading {symbol} {tf} from local storage"), &counts);
+        report(
+            1,
+            0.0,
+            "Loading local data from cache",
+            &format!("Reading {symbol} {tf} from local storage"),
+            &counts,
+        );
         let cached = match self.store.read(symbol, tf) {
             Ok(cached) => {
-                cached.issues.iter().for_each(|issue| handle.warn(format!("{}: {issue}", file_name(symbol, tf))));
+                cached
+                    .issues
+                    .iter()
+                    .for_each(|issue| handle.warn(format!("{}: {issue}", file_name(symbol, tf))));
                 Some(cached.bars)
             }
             Err(ReadError::NotFound) if *mode == DataMode::Local => return Err(self.not_found()),
             Err(ReadError::NotFound) => None,
-            Err(ReadError::Invalid(error)) => return Err(LoadError::Failed(format!("Invalid cached data for {}: {error}", self.label()))),
+            Err(ReadError::Invalid(error)) => {
+                return Err(LoadError::Failed(format!(
+                    "Invalid cached data for {}: {error}",
+                    self.label()
+                )))
+            }
         };
         let cached_before = cached.is_some();
         handle.checkpoint()?;
 
-        report(2, 0.0, "Analyzing gaps", "Comparing the cached range with the requested range", &counts);
+        report(
+            2,
+            0.0,
+            "Analyzing gaps",
+            "Comparing the cached range with the requested range",
+            &counts,
+        );
         let gaps = self.gaps(cached.as_deref());
-        let segments: Vec<_> = gaps.iter().flat_map(|(from, to)| market_source::plan_segments(*timeframe, *from, *to)).collect();
+        let segments: Vec<_> = gaps
+            .iter()
+            .flat_map(|(from, to)| market_source::plan_segments(*timeframe, *from, *to))
+            .collect();
         counts.total = segments.len();
         handle.checkpoint()?;
 
         let mut fetched: Vec<Bar> = Vec::new();
         for (index, (from, to)) in segments.iter().enumerate() {
-            let detail = format!("Segment {}/{}: {} to {}", index + 1, counts.total, from.format("%Y-%m-%d %H:%M"), to.format("%Y-%m-%d %H:%M"));
-            report(FETCH_STEP, index as f64 / counts.total as f64, "Fetching data from the market-data source", &detail, &counts);
+            let detail = format!(
+                "Segment {}/{}: {} to {}",
+                index + 1,
+                counts.total,
+                from.format("%Y-%m-%d %H:%M"),
+                to.format("%Y-%m-%d %H:%M")
+            );
+            report(
+                FETCH_STEP,
+                index as f64 / counts.total as f64,
+                "Fetching data from the market-data source",
+                &detail,
+                &counts,
+            );
             handle.pause(self.segment_delay)?;
-            let bars = market_source::fetch(symbol, *timeframe, *from, *to).ok_or_else(|| self.not_found())?;
+            let bars = market_source::fetch(symbol, *timeframe, *from, *to)
+                .ok_or_else(|| self.not_found())?;
             counts.fetched += 1;
             counts.bars += bars.len();
             fetched.extend(bars);
@@ -162,11 +232,32 @@ impl LoadJob {
         let all_bars = if *mode == DataMode::Local || fetched.is_empty() {
             cached.unwrap_or_default()
         } else {
-            report(4, 0.0, "Merging fetched data into the cache", &format!("Merging {} new bars into {}", counts.bars, file_name(symbol, tf)), &counts);
-            self.store.merge(symbol, tf, fetched).map_err(|error| LoadError::Failed(format!("Cannot merge data for {}: {error}", self.label())))?
+            report(
+                4,
+                0.0,
+                "Merging fetched data into the cache",
+                &format!(
+                    "Merging {} new bars into {}",
+                    counts.bars,
+                    file_name(symbol, tf)
+                ),
+                &counts,
+            );
+            self.store.merge(symbol, tf, fetched).map_err(|error| {
+                LoadError::Failed(format!("Cannot merge data for {}: {error}", self.label()))
+            })?
         };
         let bars = in_range(&all_bars, self.request.start, self.request.end);
-        report(5, 0.0, "Validating data quality", &format!("Checking {} data points for completeness and accuracy", bars.len()), &counts);
+        report(
+            5,
+            0.0,
+            "Validating data quality",
+            &format!(
+                "Checking {} data points for completeness and accuracy",
+                bars.len()
+            ),
+            &counts,
+        );
         if all_bars.is_empty() {
             return Err(self.not_found());
         }
@@ -210,8 +301,14 @@ impl LoadJob {
         context.insert("timeframe".into(), json!(request.timeframe.as_str()));
         context.insert("mode".into(), json!(request.mode.as_str()));
         context.insert("operation_type".into(), json!("data_load"));
-        context.insert("start_date".into(), json!(request.start.as_ref().map(pydantic_utc)));
-        context.insert("end_date".into(), json!(request.end.as_ref().map(pydantic_utc)));
+        context.insert(
+            "start_date".into(),
+            json!(request.start.as_ref().map(pydantic_utc)),
+        );
+        context.insert(
+            "end_date".into(),
+            json!(request.end.as_ref().map(pydantic_utc)),
+        );
         context.insert("current_item_detail".into(), json!(detail));
         context.insert("segments_total".into(), json!(counts.total));
         context.insert("segments_fetched".into(), json!(counts.fetched));
@@ -221,7 +318,14 @@ impl LoadJob {
 
     /// Progress at `step` of 5 (`fraction` of the way through it), in upstream's wording:
     /// `⚡ Validating data quality (AAPL 1h, local mode) [5/5] - Checking 1204 data points…`.
-    fn progress(&self, step: u64, fraction: f64, name: &str, detail: &str, counts: &SegmentCounts) -> OperationProgress {
+    fn progress(
+        &self,
+        step: u64,
+        fraction: f64,
+        name: &str,
+        detail: &str,
+        counts: &SegmentCounts,
+    ) -> OperationProgress {
         let request = &self.request;
         let current_step = format!(
             "⚡ {name} ({} {}, {} mode) [{step}/{STEPS}] - {detail}",
@@ -230,7 +334,11 @@ impl LoadJob {
             request.mode.as_str()
         );
         let fetching = step == FETCH_STEP;
-        let steps_done = if fetching { (step - 1) as f64 + fraction } else { step as f64 };
+        let steps_done = if fetching {
+            (step - 1) as f64 + fraction
+        } else {
+            step as f64
+        };
         OperationProgress {
             percentage: steps_done * 100.0 / STEPS as f64,
             current_step: Some(current_step),

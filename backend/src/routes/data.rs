@@ -18,7 +18,10 @@ use crate::time_format::{naive_iso, parse_datetime, python_utc};
 use crate::validation::{body_loc, BodyFields, FieldError, QueryParams};
 
 /// `POST /data/load`: validates a `DataLoadRequest` and starts the load.
-pub async fn load(State(app): State<AppState>, JsonBody(body): JsonBody) -> Result<Json<Value>, ApiError> {
+pub async fn load(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
     let request = parse_load_request(body.as_ref())?;
     let delay = Duration::from_millis(app.settings.segment_delay_ms);
     tracing::info!(symbol = %request.symbol, timeframe = request.timeframe.as_str(), mode = request.mode.as_str(), "data load requested");
@@ -52,8 +55,15 @@ fn parse_load_request(body: Option<&Value>) -> Result<LoadRequest, ApiError> {
     let timeframe = fields.required_string("timeframe").and_then(|text| {
         let parsed = Timeframe::parse(&text);
         if parsed.is_none() {
-            let message = format!("Timeframe must be one of {}", python_list(Timeframe::NAMES.iter().copied()));
-            fields.push(FieldError::value_error(body_loc("timeframe"), &message, json!(text)));
+            let message = format!(
+                "Timeframe must be one of {}",
+                python_list(Timeframe::NAMES.iter().copied())
+            );
+            fields.push(FieldError::value_error(
+                body_loc("timeframe"),
+                &message,
+                json!(text),
+            ));
         }
         parsed
     });
@@ -62,12 +72,19 @@ fn parse_load_request(body: Option<&Value>) -> Result<LoadRequest, ApiError> {
     let end = fields.optional_datetime("end_date");
     let (trading_hours_only, include_extended) = fields
         .optional_model("filters", "DataFilters", |filters| {
-            (filters.bool_or("trading_hours_only", false), filters.bool_or("include_extended", false))
+            (
+                filters.bool_or("trading_hours_only", false),
+                filters.bool_or("include_extended", false),
+            )
         })
         .unwrap_or_default();
     if let (true, Some(start), Some(end)) = (fields.is_clean(), start, end) {
         if start >= end {
-            let error = FieldError::value_error(vec![json!("body")], "start_date must be before end_date", fields.body().clone());
+            let error = FieldError::value_error(
+                vec![json!("body")],
+                "start_date must be before end_date",
+                fields.body().clone(),
+            );
             fields.push(error);
         }
     }
@@ -77,7 +94,10 @@ fn parse_load_request(body: Option<&Value>) -> Result<LoadRequest, ApiError> {
     };
     let symbol = raw_symbol.trim().to_uppercase();
     if symbol.is_empty() {
-        return Err(invalid_symbol("Symbol is required and cannot be empty", &raw_symbol));
+        return Err(invalid_symbol(
+            "Symbol is required and cannot be empty",
+            &raw_symbol,
+        ));
     }
     if !is_safe_name(&symbol) {
         return Err(invalid_symbol(
@@ -85,7 +105,15 @@ fn parse_load_request(body: Option<&Value>) -> Result<LoadRequest, ApiError> {
             &raw_symbol,
         ));
     }
-    Ok(LoadRequest { symbol, timeframe, mode, start, end, trading_hours_only, include_extended })
+    Ok(LoadRequest {
+        symbol,
+        timeframe,
+        mode,
+        start,
+        end,
+        trading_hours_only,
+        include_extended,
+    })
 }
 
 /// `GET /data/{symbol}/{timeframe}`: cached bars, optionally within `[start_date, end_date]`.
@@ -125,10 +153,18 @@ pub async fn cached_bars(
             "end_date": python_utc(&last.time),
             "point_count": bars.len(),
         }),
-        _ => json!({ "symbol": symbol, "timeframe": timeframe, "start": "", "end": "", "points": 0 }),
+        _ => {
+            json!({ "symbol": symbol, "timeframe": timeframe, "start": "", "end": "", "points": 0 })
+        }
     };
-    let dates: Vec<String> = bars.iter().map(|bar| naive_iso(&bar.time.naive_utc())).collect();
-    let ohlcv: Vec<[f64; 5]> = bars.iter().map(|bar| [bar.open, bar.high, bar.low, bar.close, bar.volume]).collect();
+    let dates: Vec<String> = bars
+        .iter()
+        .map(|bar| naive_iso(&bar.time.naive_utc()))
+        .collect();
+    let ohlcv: Vec<[f64; 5]> = bars
+        .iter()
+        .map(|bar| [bar.open, bar.high, bar.low, bar.close, bar.volume])
+        .collect();
     Ok(Json(json!({
         "success": true,
         "data": { "dates": dates, "ohlcv": ohlcv, "points": null, "metadata": metadata },
@@ -136,10 +172,17 @@ pub async fn cached_bars(
     })))
 }
 
-fn parse_query_date(name: &str, text: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+fn parse_query_date(
+    name: &str,
+    text: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
     let Some(text) = text else { return Ok(None) };
     parse_datetime(text).map(Some).ok_or_else(|| {
-        ApiError::data_error("DATA-InvalidDate", format!("Invalid {name} format. Use YYYY-MM-DD"), json!({ name: text }))
+        ApiError::data_error(
+            "DATA-InvalidDate",
+            format!("Invalid {name} format. Use YYYY-MM-DD"),
+            json!({ name: text }),
+        )
     })
 }
 
@@ -201,9 +244,15 @@ pub async fn info(State(app): State<AppState>) -> Json<Value> {
         .collect();
     let timeframes: Vec<String> = TIMEFRAME_NAMES
         .iter()
-        .map(|(id, name, description)| format!("{{'id': '{id}', 'name': '{name}', 'description': '{description}'}}"))
+        .map(|(id, name, description)| {
+            format!("{{'id': '{id}', 'name': '{name}', 'description': '{description}'}}")
+        })
         .collect();
-    let symbol_types = if inventory.is_empty() { json!({}) } else { json!({ "unknown": inventory.len() }) };
+    let symbol_types = if inventory.is_empty() {
+        json!({})
+    } else {
+        json!({ "unknown": inventory.len() })
+    };
     Json(json!({
         "success": true,
         "data": {

@@ -42,14 +42,23 @@ pub fn router(state: AppState) -> Router {
         .route(&api("/health"), get(system::health))
         .route(&api("/dummy/start"), post(system::start_dummy))
         .route(&api("/operations"), get(operations::list))
-        .route(&api("/operations/{operation_id}"), get(operations::status).delete(operations::cancel))
-        .route(&api("/operations/{operation_id}/results"), get(operations::results))
+        .route(
+            &api("/operations/{operation_id}"),
+            get(operations::status).delete(operations::cancel),
+        )
+        .route(
+            &api("/operations/{operation_id}/results"),
+            get(operations::results),
+        )
         .route(&api("/data/load"), post(data::load))
         .route(&api("/data/info"), get(data::info))
         .route(&api("/data/{symbol}/{timeframe}"), get(data::cached_bars))
         .route(&api("/symbols"), get(data::symbols))
         .route(&api("/trainings/start"), post(training::start))
-        .route(&api("/trainings/{task_id}/performance"), get(training::performance))
+        .route(
+            &api("/trainings/{task_id}/performance"),
+            get(training::performance),
+        )
         .route(&api("/models"), get(training::models))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -61,5 +70,8 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::Detail { status: axum::http::StatusCode::METHOD_NOT_ALLOWED, detail: "Method Not Allowed".into() }
+    ApiError::Detail {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        detail: "Method Not Allowed".into(),
+    }
 }

@@ -19,10 +19,14 @@ fn find(app: &AppState, operation_id: &str) -> Result<OperationInfo, ApiError> {
 }
 
 /// `GET /operations`: newest first, filtered and paged; default limit 10 (1..=1000).
-pub async fn list(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
     let mut params = crate::validation::QueryParams::parse(raw.as_deref());
     let status = params.optional_choice("status", OperationStatus::NAMES, OperationStatus::parse);
-    let operation_type = params.optional_choice("operation_type", OperationType::NAMES, OperationType::parse);
+    let operation_type =
+        params.optional_choice("operation_type", OperationType::NAMES, OperationType::parse);
     let limit = params.int_in_range("limit", 10, 1, 1000);
     let offset = params.int_in_range("offset", 0, 0, i64::MAX);
     let active_only = params.bool_or("active_only", false);
@@ -43,7 +47,10 @@ pub async fn list(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Resul
 }
 
 /// `GET /operations/{id}`.
-pub async fn status(State(app): State<AppState>, PathParams(operation_id): PathParams<String>) -> Result<Json<Value>, ApiError> {
+pub async fn status(
+    State(app): State<AppState>,
+    PathParams(operation_id): PathParams<String>,
+) -> Result<Json<Value>, ApiError> {
     let info = find(&app, &operation_id)?;
     Ok(Json(json!({ "success": true, "data": info })))
 }
@@ -65,13 +72,18 @@ pub async fn cancel(
             reason
         }
     };
-    let receipt = app.registry.cancel(&operation_id, reason.as_deref()).map_err(|error| match error {
-        CancelError::NotFound => ApiError::not_found(format!("Operation not found: {operation_id}")),
-        CancelError::Finished(status) => ApiError::bad_request(format!(
-            "Operation {operation_id} cannot be cancelled (status: {})",
-            status.python_repr()
-        )),
-    })?;
+    let receipt = app
+        .registry
+        .cancel(&operation_id, reason.as_deref())
+        .map_err(|error| match error {
+            CancelError::NotFound => {
+                ApiError::not_found(format!("Operation not found: {operation_id}"))
+            }
+            CancelError::Finished(status) => ApiError::bad_request(format!(
+                "Operation {operation_id} cannot be cancelled (status: {})",
+                status.python_repr()
+            )),
+        })?;
     tracing::info!(%operation_id, reason = reason.as_deref().unwrap_or("-"), "operation cancelled");
     Ok(Json(json!({
         "success": true,
@@ -88,10 +100,19 @@ pub async fn cancel(
 }
 
 /// `GET /operations/{id}/results`: only for completed or failed operations.
-pub async fn results(State(app): State<AppState>, PathParams(operation_id): PathParams<String>) -> Result<Json<Value>, ApiError> {
+pub async fn results(
+    State(app): State<AppState>,
+    PathParams(operation_id): PathParams<String>,
+) -> Result<Json<Value>, ApiError> {
     let info = find(&app, &operation_id)?;
-    if !matches!(info.status, OperationStatus::Completed | OperationStatus::Failed) {
-        return Err(ApiError::bad_request(format!("Operation not finished (status: {})", info.status.as_str())));
+    if !matches!(
+        info.status,
+        OperationStatus::Completed | OperationStatus::Failed
+    ) {
+        return Err(ApiError::bad_request(format!(
+            "Operation not finished (status: {})",
+            info.status.as_str()
+        )));
     }
     Ok(Json(json!({
         "success": true,

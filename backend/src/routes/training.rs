@@ -14,9 +14,9 @@ use crate::data::csv_store::is_safe_name;
 use crate::errors::ApiError;
 use crate::models::{OperationStatus, OperationType};
 use crate::time_format::parse_datetime;
+use crate::training::model_store;
 use crate::training::runner::{self, TrainingJob};
 use crate::training::strategy;
-use crate::training::model_store;
 use crate::validation::{BodyFields, FieldError};
 
 /// Upstream's fixed estimate in the start response.
@@ -35,10 +35,18 @@ struct TrainingRequest {
 fn parse_training_request(body: Option<&Value>) -> Result<TrainingRequest, ApiError> {
     let mut fields = BodyFields::of(body)?;
     let non_empty_list = |fields: &mut BodyFields, name: &str, what: &str| {
-        let items: Vec<String> = fields.required_string_list(name)?.iter().map(|item| item.trim().to_string()).collect();
+        let items: Vec<String> = fields
+            .required_string_list(name)?
+            .iter()
+            .map(|item| item.trim().to_string())
+            .collect();
         if items.is_empty() || items.iter().any(String::is_empty) {
             let message = format!("At least one {what} must be specified, and none may be blank");
-            fields.push(FieldError::value_error(fields.loc(name), &message, fields.body()[name].clone()));
+            fields.push(FieldError::value_error(
+                fields.loc(name),
+                &message,
+                fields.body()[name].clone(),
+            ));
             return None;
         }
         Some(items)
@@ -53,22 +61,35 @@ fn parse_training_request(body: Option<&Value>) -> Result<TrainingRequest, ApiEr
     let detailed_analytics = fields.bool_or("detailed_analytics", false);
     fields.finish()?;
     match (symbols, timeframes, strategy_name) {
-        (Some(symbols), Some(timeframes), Some(strategy_name)) => {
-            Ok(TrainingRequest { symbols, timeframes, strategy_name, start_date, end_date, detailed_analytics })
-        }
+        (Some(symbols), Some(timeframes), Some(strategy_name)) => Ok(TrainingRequest {
+            symbols,
+            timeframes,
+            strategy_name,
+            start_date,
+            end_date,
+            detailed_analytics,
+        }),
         _ => Err(ApiError::bad_request("Invalid training request")),
     }
 }
 
-fn parse_date(name: &str, text: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+fn parse_date(
+    name: &str,
+    text: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
     let Some(text) = text else { return Ok(None) };
-    parse_datetime(text)
-        .map(Some)
-        .ok_or_else(|| ApiError::bad_request(format!("Invalid {name} format: '{text}'. Use YYYY-MM-DD or ISO 8601")))
+    parse_datetime(text).map(Some).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Invalid {name} format: '{text}'. Use YYYY-MM-DD or ISO 8601"
+        ))
+    })
 }
 
 /// `POST /trainings/start`: validates the request and strategy, starts the training.
-pub async fn start(State(app): State<AppState>, JsonBody(body): JsonBody) -> Result<Json<Value>, ApiError> {
+pub async fn start(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
     let request = parse_training_request(body.as_ref())?;
     let mut symbols = Vec::with_capacity(request.symbols.len());
     for symbol in &request.symbols {
@@ -83,7 +104,10 @@ pub async fn start(State(app): State<AppState>, JsonBody(body): JsonBody) -> Res
     let mut timeframes = Vec::with_capacity(request.timeframes.len());
     for text in &request.timeframes {
         let timeframe = Timeframe::parse(text).ok_or_else(|| {
-            ApiError::bad_request(format!("Invalid timeframe '{text}': must be one of {}", python_list(Timeframe::NAMES.iter().copied())))
+            ApiError::bad_request(format!(
+                "Invalid timeframe '{text}': must be one of {}",
+                python_list(Timeframe::NAMES.iter().copied())
+            ))
         })?;
         timeframes.push(timeframe);
     }
@@ -96,7 +120,8 @@ pub async fn start(State(app): State<AppState>, JsonBody(body): JsonBody) -> Res
     }
     let settings = &app.settings;
     let (strategy_path, strategy) =
-        strategy::resolve(&settings.strategies_dir, &request.strategy_name).map_err(|error| ApiError::bad_request(error.to_string()))?;
+        strategy::resolve(&settings.strategies_dir, &request.strategy_name)
+            .map_err(|error| ApiError::bad_request(error.to_string()))?;
 
     let job = TrainingJob {
         strategy_name: request.strategy_name.clone(),
@@ -126,7 +151,10 @@ pub async fn start(State(app): State<AppState>, JsonBody(body): JsonBody) -> Res
 }
 
 /// `GET /trainings/{id}/performance`: the metrics of a completed training.
-pub async fn performance(State(app): State<AppState>, PathParams(task_id): PathParams<String>) -> Result<Json<Value>, ApiError> {
+pub async fn performance(
+    State(app): State<AppState>,
+    PathParams(task_id): PathParams<String>,
+) -> Result<Json<Value>, ApiError> {
     let info = app
         .registry
         .get(&task_id)
@@ -135,7 +163,10 @@ pub async fn performance(State(app): State<AppState>, PathParams(task_id): PathP
     let summary = match (info.status, info.result_summary) {
         (OperationStatus::Completed, Some(summary)) => summary,
         (status, _) => {
-            return Err(ApiError::bad_request(format!("Training task {task_id} is not completed (status: {})", status.as_str())));
+            return Err(ApiError::bad_request(format!(
+                "Training task {task_id} is not completed (status: {})",
+                status.as_str()
+            )));
         }
     };
     let training = &summary["training_metrics"];

@@ -29,7 +29,8 @@ impl Samples {
     }
 
     fn extend_from(&mut self, other: &Samples, range: std::ops::Range<usize>) {
-        self.features.extend_from_slice(&other.features[range.clone()]);
+        self.features
+            .extend_from_slice(&other.features[range.clone()]);
         self.labels.extend_from_slice(&other.labels[range]);
     }
 }
@@ -60,7 +61,11 @@ fn triangular(x: f64, set: &FuzzySetSpec) -> f64 {
     if x < a || x > c {
         0.0
     } else if x <= b {
-        if b == a { 1.0 } else { (x - a) / (b - a) }
+        if b == a {
+            1.0
+        } else {
+            (x - a) / (b - a)
+        }
     } else if c == b {
         1.0
     } else {
@@ -74,7 +79,10 @@ fn bar_feature_names(strategy: &Strategy) -> Vec<String> {
         .indicators
         .iter()
         .flat_map(|indicator| match strategy.fuzzy_sets.get(indicator.key()) {
-            Some(sets) if !sets.is_empty() => sets.keys().map(|set| format!("{}_{set}", indicator.key())).collect(),
+            Some(sets) if !sets.is_empty() => sets
+                .keys()
+                .map(|set| format!("{}_{set}", indicator.key()))
+                .collect(),
             _ => vec![indicator.key().to_string()],
         })
         .collect()
@@ -87,19 +95,31 @@ pub fn feature_names(strategy: &Strategy, timeframes: &[Timeframe]) -> Vec<Strin
     let mut names = Vec::with_capacity(timeframes.len() * lags * per_bar.len());
     for tf in timeframes {
         for lag in 0..lags {
-            names.extend(per_bar.iter().map(|name| format!("{}_{name}_lag{lag}", tf.as_str())));
+            names.extend(
+                per_bar
+                    .iter()
+                    .map(|name| format!("{}_{name}_lag{lag}", tf.as_str())),
+            );
         }
     }
     names
 }
 
-/// One bar's inputs for every bar (`None` while any indicator warms up).
-fn bar_features(strategy: &Strategy, bars: &[Bar]) -> Vec<Option<Vec<f32>>> {
+/// One row of inputs per bar (`None` while any indicator warms up).
+type BarRows = Vec<Option<Vec<f32>>>;
+
+/// One bar's inputs for every bar.
+fn bar_features(strategy: &Strategy, bars: &[Bar]) -> BarRows {
     let closes: Vec<f64> = bars.iter().map(|bar| bar.close).collect();
     let series: Vec<Vec<Option<f64>>> = strategy
         .indicators
         .iter()
-        .map(|indicator| IndicatorKind::parse(&indicator.name).map_or_else(|| vec![None; bars.len()], |kind| kind.compute(&closes, indicator.period)))
+        .map(|indicator| {
+            IndicatorKind::parse(&indicator.name).map_or_else(
+                || vec![None; bars.len()],
+                |kind| kind.compute(&closes, indicator.period),
+            )
+        })
         .collect();
     (0..bars.len())
         .map(|index| {
@@ -107,7 +127,9 @@ fn bar_features(strategy: &Strategy, bars: &[Bar]) -> Vec<Option<Vec<f32>>> {
             for (indicator, values) in strategy.indicators.iter().zip(&series) {
                 let value = values[index]?;
                 match strategy.fuzzy_sets.get(indicator.key()) {
-                    Some(sets) if !sets.is_empty() => row.extend(sets.values().map(|set| triangular(value, set) as f32)),
+                    Some(sets) if !sets.is_empty() => {
+                        row.extend(sets.values().map(|set| triangular(value, set) as f32))
+                    }
                     _ => row.push(value as f32),
                 }
             }
@@ -157,22 +179,33 @@ fn as_of_indices(base: (Timeframe, &[Bar]), other: (Timeframe, &[Bar])) -> Vec<O
 
 /// Samples of one symbol: `frames` holds its bars per timeframe, the base timeframe first.
 pub fn build_samples(strategy: &Strategy, frames: &[(Timeframe, Vec<Bar>)]) -> Samples {
-    let Some((base_tf, base_bars)) = frames.first() else { return Samples::default() };
+    let Some((base_tf, base_bars)) = frames.first() else {
+        return Samples::default();
+    };
     let lags = strategy.model.features.lookback_periods;
     let labels = &strategy.training.labels;
     let targets = zigzag_labels(base_bars, labels.zigzag_threshold, labels.label_lookahead);
-    let per_frame: Vec<(Vec<Option<Vec<f32>>>, Vec<Option<usize>>)> = frames
+    let per_frame: Vec<(BarRows, Vec<Option<usize>>)> = frames
         .iter()
-        .map(|(tf, bars)| (bar_features(strategy, bars), as_of_indices((*base_tf, base_bars), (*tf, bars))))
+        .map(|(tf, bars)| {
+            (
+                bar_features(strategy, bars),
+                as_of_indices((*base_tf, base_bars), (*tf, bars)),
+            )
+        })
         .collect();
     let mut samples = Samples::default();
     'bars: for (index, target) in targets.iter().enumerate() {
         let Some(label) = target else { continue };
         let mut features = Vec::new();
         for (rows, aligned) in &per_frame {
-            let Some(position) = aligned[index] else { continue 'bars };
+            let Some(position) = aligned[index] else {
+                continue 'bars;
+            };
             for lag in 0..lags {
-                let Some(Some(row)) = position.checked_sub(lag).map(|at| &rows[at]) else { continue 'bars };
+                let Some(Some(row)) = position.checked_sub(lag).map(|at| &rows[at]) else {
+                    continue 'bars;
+                };
                 features.extend_from_slice(row);
             }
         }
@@ -190,8 +223,12 @@ pub fn split(per_symbol: &[Samples], train_share: f64, validation_share: f64) ->
         let train_end = (total as f64 * train_share).floor() as usize;
         let validation_end = (total as f64 * (train_share + validation_share)).floor() as usize;
         split.train.extend_from(samples, 0..train_end);
-        split.validation.extend_from(samples, train_end..validation_end.min(total));
-        split.test.extend_from(samples, validation_end.min(total)..total);
+        split
+            .validation
+            .extend_from(samples, train_end..validation_end.min(total));
+        split
+            .test
+            .extend_from(samples, validation_end.min(total)..total);
     }
     split
 }
@@ -214,10 +251,17 @@ impl Scaler {
             .zip(&square)
             .map(|(m, s)| {
                 let deviation = (s - m * m).max(0.0).sqrt();
-                if deviation < 1e-9 { 1.0 } else { deviation as f32 }
+                if deviation < 1e-9 {
+                    1.0
+                } else {
+                    deviation as f32
+                }
             })
             .collect();
-        Self { mean: mean.into_iter().map(|m| m as f32).collect(), std }
+        Self {
+            mean: mean.into_iter().map(|m| m as f32).collect(),
+            std,
+        }
     }
 
     /// Standardizes `samples` in place.
@@ -240,17 +284,30 @@ mod tests {
         closes
             .iter()
             .enumerate()
-            .map(|(i, &close)| Bar { time: start + Duration::minutes(timeframe.minutes() * i as i64), open: close, high: close, low: close, close, volume: 1.0 })
+            .map(|(i, &close)| Bar {
+                time: start + Duration::minutes(timeframe.minutes() * i as i64),
+                open: close,
+                high: close,
+                low: close,
+                close,
+                volume: 1.0,
+            })
             .collect()
     }
 
     #[test]
     fn triangular_memberships() {
-        let set = FuzzySetSpec { kind: "triangular".into(), parameters: vec![0.0, 10.0, 20.0] };
+        let set = FuzzySetSpec {
+            kind: "triangular".into(),
+            parameters: vec![0.0, 10.0, 20.0],
+        };
         assert_eq!(triangular(5.0, &set), 0.5);
         assert_eq!(triangular(10.0, &set), 1.0);
         assert_eq!(triangular(25.0, &set), 0.0);
-        let shoulder = FuzzySetSpec { kind: "triangular".into(), parameters: vec![0.0, 0.0, 20.0] };
+        let shoulder = FuzzySetSpec {
+            kind: "triangular".into(),
+            parameters: vec![0.0, 0.0, 20.0],
+        };
         assert_eq!(triangular(0.0, &shoulder), 1.0);
     }
 
@@ -275,7 +332,10 @@ mod tests {
 
     #[test]
     fn scaling_standardizes_the_training_set() {
-        let mut samples = Samples { features: vec![vec![1.0, 5.0], vec![3.0, 5.0]], labels: vec![0, 1] };
+        let mut samples = Samples {
+            features: vec![vec![1.0, 5.0], vec![3.0, 5.0]],
+            labels: vec![0, 1],
+        };
         let scaler = Scaler::fit(&samples);
         scaler.apply(&mut samples);
         assert_eq!(samples.features, vec![vec![-1.0, 0.0], vec![1.0, 0.0]]);

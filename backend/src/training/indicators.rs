@@ -82,7 +82,11 @@ fn rsi(closes: &[f64], period: usize) -> Vec<Option<f64>> {
             loss = (loss * (period as f64 - 1.0) + down) / period as f64;
         }
         if index >= period {
-            values[index] = Some(if loss == 0.0 { 100.0 } else { 100.0 - 100.0 / (1.0 + gain / loss) });
+            values[index] = Some(if loss == 0.0 {
+                100.0
+            } else {
+                100.0 - 100.0 / (1.0 + gain / loss)
+            });
         }
     }
     values
@@ -90,12 +94,18 @@ fn rsi(closes: &[f64], period: usize) -> Vec<Option<f64>> {
 
 fn roc(closes: &[f64], period: usize) -> Vec<Option<f64>> {
     (0..closes.len())
-        .map(|index| (index >= period).then(|| (closes[index] / closes[index - period] - 1.0) * 100.0))
+        .map(|index| {
+            (index >= period).then(|| (closes[index] / closes[index - period] - 1.0) * 100.0)
+        })
         .collect()
 }
 
 fn distance_percent(closes: &[f64], averages: &[Option<f64>]) -> Vec<Option<f64>> {
-    closes.iter().zip(averages).map(|(close, average)| average.map(|average| (close / average - 1.0) * 100.0)).collect()
+    closes
+        .iter()
+        .zip(averages)
+        .map(|(close, average)| average.map(|average| (close / average - 1.0) * 100.0))
+        .collect()
 }
 
 #[cfg(test)]
@@ -105,7 +115,10 @@ mod tests {
     #[test]
     fn indicators_match_hand_computed_values() {
         let closes = [10.0, 11.0, 12.0, 11.0, 13.0];
-        assert_eq!(sma(&closes, 2), [None, Some(10.5), Some(11.5), Some(11.5), Some(12.0)]);
+        assert_eq!(
+            sma(&closes, 2),
+            [None, Some(10.5), Some(11.5), Some(11.5), Some(12.0)]
+        );
         assert!((roc(&closes, 1)[1].unwrap() - 10.0).abs() < 1e-9);
         let rsi = rsi(&closes, 2);
         assert_eq!(rsi[1], None);

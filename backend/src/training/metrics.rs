@@ -18,18 +18,46 @@ pub struct Scores {
 pub fn score(predictions: &[usize], labels: &[usize], classes: usize) -> Scores {
     let total = labels.len();
     if total == 0 {
-        return Scores { accuracy: 0.0, precision: 0.0, recall: 0.0, f1: 0.0 };
+        return Scores {
+            accuracy: 0.0,
+            precision: 0.0,
+            recall: 0.0,
+            f1: 0.0,
+        };
     }
-    let mut scores = Scores { accuracy: 0.0, precision: 0.0, recall: 0.0, f1: 0.0 };
-    let correct = predictions.iter().zip(labels).filter(|(p, y)| p == y).count();
+    let mut scores = Scores {
+        accuracy: 0.0,
+        precision: 0.0,
+        recall: 0.0,
+        f1: 0.0,
+    };
+    let correct = predictions
+        .iter()
+        .zip(labels)
+        .filter(|(p, y)| p == y)
+        .count();
     scores.accuracy = correct as f64 / total as f64;
     for class in 0..classes {
         let support = labels.iter().filter(|&&y| y == class).count();
         let predicted = predictions.iter().filter(|&&p| p == class).count();
-        let hits = predictions.iter().zip(labels).filter(|(p, y)| **p == class && **y == class).count();
-        let ratio = |num: usize, den: usize| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+        let hits = predictions
+            .iter()
+            .zip(labels)
+            .filter(|(p, y)| **p == class && **y == class)
+            .count();
+        let ratio = |num: usize, den: usize| {
+            if den == 0 {
+                0.0
+            } else {
+                num as f64 / den as f64
+            }
+        };
         let (precision, recall) = (ratio(hits, predicted), ratio(hits, support));
-        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
         let weight = support as f64 / total as f64;
         scores.precision += weight * precision;
         scores.recall += weight * recall;

@@ -37,7 +37,13 @@ impl Activation {
     /// (f(x), f'(x)).
     fn apply(self, x: f32) -> (f32, f32) {
         match self {
-            Self::Relu => if x > 0.0 { (x, 1.0) } else { (0.0, 0.0) },
+            Self::Relu => {
+                if x > 0.0 {
+                    (x, 1.0)
+                } else {
+                    (0.0, 0.0)
+                }
+            }
             Self::Tanh => {
                 let y = x.tanh();
                 (y, 1.0 - y * y)
@@ -86,7 +92,11 @@ impl Optimizer {
             kind,
             learning_rate,
             first_moment: vec![0.0; parameters],
-            second_moment: if kind == OptimizerKind::Adam { vec![0.0; parameters] } else { Vec::new() },
+            second_moment: if kind == OptimizerKind::Adam {
+                vec![0.0; parameters]
+            } else {
+                Vec::new()
+            },
             steps: 0,
         }
     }
@@ -101,7 +111,11 @@ impl Optimizer {
         let lr = self.learning_rate as f32;
         match self.kind {
             OptimizerKind::Sgd => {
-                for ((p, g), v) in parameters.iter_mut().zip(gradients).zip(&mut self.first_moment) {
+                for ((p, g), v) in parameters
+                    .iter_mut()
+                    .zip(gradients)
+                    .zip(&mut self.first_moment)
+                {
                     *v = 0.9 * *v + g;
                     *p -= lr * *v;
                 }
@@ -161,7 +175,12 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Eight independent accumulators let the compiler vectorize the reduction.
     let mut lanes = [0.0f32; 8];
     let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     for (x, y) in a_chunks.zip(b_chunks) {
         for lane in 0..8 {
             lanes[lane] += x[lane] * y[lane];
@@ -181,13 +200,25 @@ fn cross_entropy(probabilities: &[f32], label: usize) -> f64 {
 }
 
 fn argmax(values: &[f32]) -> usize {
-    values.iter().enumerate().fold(0, |best, (index, value)| if *value > values[best] { index } else { best })
+    values.iter().enumerate().fold(
+        0,
+        |best, (index, value)| if *value > values[best] { index } else { best },
+    )
 }
 
 impl Mlp {
     /// A freshly initialized network (He init for ReLU, Xavier otherwise; zero biases).
-    pub fn new(inputs: usize, hidden: &[usize], classes: usize, activation: Activation, rng: &mut Rng) -> Self {
-        let sizes: Vec<usize> = std::iter::once(inputs).chain(hidden.iter().copied()).chain(std::iter::once(classes)).collect();
+    pub fn new(
+        inputs: usize,
+        hidden: &[usize],
+        classes: usize,
+        activation: Activation,
+        rng: &mut Rng,
+    ) -> Self {
+        let sizes: Vec<usize> = std::iter::once(inputs)
+            .chain(hidden.iter().copied())
+            .chain(std::iter::once(classes))
+            .collect();
         let mut parameters = Vec::new();
         for pair in sizes.windows(2) {
             let (fan_in, fan_out) = (pair[0], pair[1]);
@@ -198,7 +229,11 @@ impl Mlp {
             parameters.extend((0..fan_in * fan_out).map(|_| (rng.normal() * scale) as f32));
             parameters.extend(std::iter::repeat_n(0.0, fan_out));
         }
-        Self { sizes, activation, parameters }
+        Self {
+            sizes,
+            activation,
+            parameters,
+        }
     }
 
     /// Layer widths, input first.
@@ -223,7 +258,10 @@ impl Mlp {
             .windows(2)
             .map(|pair| {
                 let (inputs, outputs) = (pair[0], pair[1]);
-                let weights = self.parameters[offset..offset + inputs * outputs].chunks(inputs).map(<[f32]>::to_vec).collect();
+                let weights = self.parameters[offset..offset + inputs * outputs]
+                    .chunks(inputs)
+                    .map(<[f32]>::to_vec)
+                    .collect();
                 offset += inputs * outputs;
                 let biases = self.parameters[offset..offset + outputs].to_vec();
                 offset += outputs;
@@ -248,7 +286,8 @@ impl Mlp {
         for layer in 0..=last_layer {
             let (inputs, outputs) = (self.sizes[layer], self.sizes[layer + 1]);
             let weights = &self.parameters[offset..offset + inputs * outputs];
-            let biases = &self.parameters[offset + inputs * outputs..offset + inputs * outputs + outputs];
+            let biases =
+                &self.parameters[offset + inputs * outputs..offset + inputs * outputs + outputs];
             offset += inputs * outputs + outputs;
             let (before, after) = pass.outputs.split_at_mut(layer + 1);
             let (source, target) = (&before[layer], &mut after[0]);
@@ -266,7 +305,11 @@ impl Mlp {
             if let Some((rate, rng)) = dropout.as_mut() {
                 let keep = 1.0 - *rate;
                 for (value, slope) in target.iter_mut().zip(slopes.iter_mut()) {
-                    let mask = if (rng.uniform() as f32) < *rate { 0.0 } else { 1.0 / keep };
+                    let mask = if (rng.uniform() as f32) < *rate {
+                        0.0
+                    } else {
+                        1.0 / keep
+                    };
                     *value *= mask;
                     *slope *= mask;
                 }
@@ -310,12 +353,25 @@ impl Mlp {
     }
 
     /// One optimization step on a batch of (features, label).
-    pub fn train_batch(&mut self, batch: &[(&[f32], usize)], optimizer: &mut Optimizer, dropout: f32, rng: &mut Rng) -> BatchResult {
+    pub fn train_batch(
+        &mut self,
+        batch: &[(&[f32], usize)],
+        optimizer: &mut Optimizer,
+        dropout: f32,
+        rng: &mut Rng,
+    ) -> BatchResult {
         let mut gradients = vec![0.0f32; self.parameters.len()];
         let mut pass = self.new_pass();
-        let mut result = BatchResult { loss_sum: 0.0, correct: 0 };
+        let mut result = BatchResult {
+            loss_sum: 0.0,
+            correct: 0,
+        };
         for &(features, label) in batch {
-            self.forward(features, &mut pass, (dropout > 0.0).then_some((dropout, &mut *rng)));
+            self.forward(
+                features,
+                &mut pass,
+                (dropout > 0.0).then_some((dropout, &mut *rng)),
+            );
             let probabilities = &pass.outputs[self.sizes.len() - 1];
             result.loss_sum += cross_entropy(probabilities, label);
             result.correct += usize::from(argmax(probabilities) == label);
@@ -341,7 +397,10 @@ impl Mlp {
                 argmax(probabilities)
             })
             .collect();
-        Evaluation { loss: loss / labels.len().max(1) as f64, predictions }
+        Evaluation {
+            loss: loss / labels.len().max(1) as f64,
+            predictions,
+        }
     }
 }
 
@@ -384,7 +443,11 @@ mod tests {
                 mlp.parameters[index] = original;
                 let numeric = (up - down) / (2.0 * f64::from(epsilon));
                 let error = (numeric - f64::from(analytic[index])).abs();
-                assert!(error < 2e-3 + 2e-2 * numeric.abs(), "{activation:?} parameter {index}: {numeric} vs {}", analytic[index]);
+                assert!(
+                    error < 2e-3 + 2e-2 * numeric.abs(),
+                    "{activation:?} parameter {index}: {numeric} vs {}",
+                    analytic[index]
+                );
             }
         }
     }
@@ -394,8 +457,17 @@ mod tests {
         let mut rng = Rng::new(11);
         let points: Vec<(Vec<f32>, usize)> = (0..300)
             .map(|_| {
-                let (x, y) = (rng.uniform() as f32 * 2.0 - 1.0, rng.uniform() as f32 * 2.0 - 1.0);
-                let label = if x + y > 0.3 { 0 } else if x - y > 0.0 { 1 } else { 2 };
+                let (x, y) = (
+                    rng.uniform() as f32 * 2.0 - 1.0,
+                    rng.uniform() as f32 * 2.0 - 1.0,
+                );
+                let label = if x + y > 0.3 {
+                    0
+                } else if x - y > 0.0 {
+                    1
+                } else {
+                    2
+                };
                 (vec![x, y], label)
             })
             .collect();
@@ -406,12 +478,19 @@ mod tests {
         let before = mlp.evaluate(&features, &labels).loss;
         for _ in 0..200 {
             for chunk in points.chunks(32) {
-                let batch: Vec<(&[f32], usize)> = chunk.iter().map(|(x, y)| (x.as_slice(), *y)).collect();
+                let batch: Vec<(&[f32], usize)> =
+                    chunk.iter().map(|(x, y)| (x.as_slice(), *y)).collect();
                 mlp.train_batch(&batch, &mut optimizer, 0.0, &mut rng);
             }
         }
         let after = mlp.evaluate(&features, &labels);
-        let accuracy = after.predictions.iter().zip(&labels).filter(|(p, y)| p == y).count() as f64 / labels.len() as f64;
+        let accuracy = after
+            .predictions
+            .iter()
+            .zip(&labels)
+            .filter(|(p, y)| p == y)
+            .count() as f64
+            / labels.len() as f64;
         assert!(after.loss < before / 3.0, "loss {before} -> {}", after.loss);
         assert!(accuracy > 0.9, "accuracy {accuracy}");
     }

@@ -42,7 +42,11 @@ pub fn save(models_dir: &Path, mlp: &Mlp, record: ModelRecord<'_>) -> io::Result
     let strategy_dir = models_dir.join(record.strategy_name);
     fs::create_dir_all(&strategy_dir)?;
     let (dir, version) = claim_version_dir(&strategy_dir, &stem)?;
-    let layers: Vec<Value> = mlp.layers().into_iter().map(|(weights, biases)| json!({ "weights": weights, "biases": biases })).collect();
+    let layers: Vec<Value> = mlp
+        .layers()
+        .into_iter()
+        .map(|(weights, biases)| json!({ "weights": weights, "biases": biases }))
+        .collect();
     let model = json!({
         "format": "ktrdr-backend-mlp/1",
         "strategy_name": record.strategy_name,
@@ -62,12 +66,18 @@ pub fn save(models_dir: &Path, mlp: &Mlp, record: ModelRecord<'_>) -> io::Result
     fs::write(dir.join("model.json"), &model_text)?;
     let mut metadata = record.metadata;
     if let Some(object) = metadata.as_object_mut() {
-        object.insert("model_id".into(), json!(format!("{}/{stem}_v{version}", record.strategy_name)));
+        object.insert(
+            "model_id".into(),
+            json!(format!("{}/{stem}_v{version}", record.strategy_name)),
+        );
         object.insert("model_path".into(), json!(dir.display().to_string()));
     }
     let metadata_text = serde_json::to_string_pretty(&metadata).map_err(io::Error::other)?;
     fs::write(dir.join("metadata.json"), metadata_text)?;
-    Ok(SavedModel { dir, size_bytes: model_text.len() as u64 })
+    Ok(SavedModel {
+        dir,
+        size_bytes: model_text.len() as u64,
+    })
 }
 
 /// Creates `<stem>_v<N>` with the first free N (safe against concurrent trainings).
@@ -89,7 +99,12 @@ pub fn list(models_dir: &Path) -> Vec<Value> {
         .into_iter()
         .flatten()
         .flatten()
-        .flat_map(|strategy| fs::read_dir(strategy.path()).into_iter().flatten().flatten())
+        .flat_map(|strategy| {
+            fs::read_dir(strategy.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .filter_map(|version| fs::read_to_string(version.path().join("metadata.json")).ok())
         .filter_map(|text| serde_json::from_str::<Value>(&text).ok())
         .filter(Value::is_object)

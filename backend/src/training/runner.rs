@@ -77,7 +77,12 @@ pub fn start(registry: &Arc<Registry>, job: TrainingJob) -> String {
         end_date: job.end,
         parameters: parameters.as_object().cloned().unwrap_or_default(),
     };
-    registry.spawn(OperationType::Training, metadata, phase_progress(0), move |handle| job.run(handle))
+    registry.spawn(
+        OperationType::Training,
+        metadata,
+        phase_progress(0),
+        move |handle| job.run(handle),
+    )
 }
 
 fn service_context() -> Map<String, Value> {
@@ -90,7 +95,14 @@ fn service_context() -> Map<String, Value> {
 fn phase_progress(phase: usize) -> OperationProgress {
     let mut context = service_context();
     context.insert("phase".into(), json!("phase"));
-    context.insert("phase_name".into(), json!(if phase < 3 { "data_preparation" } else { "model_setup" }));
+    context.insert(
+        "phase_name".into(),
+        json!(if phase < 3 {
+            "data_preparation"
+        } else {
+            "model_setup"
+        }),
+    );
     OperationProgress {
         current_step: Some(PHASES[phase].to_string()),
         steps_completed: phase as u64,
@@ -144,13 +156,19 @@ struct TrainedModel {
 impl TrainingJob {
     fn run(self, handle: &OperationHandle) -> Outcome {
         match self.execute(handle) {
-            Ok((summary, progress)) => Outcome::Completed { summary, progress: Some(progress) },
+            Ok((summary, progress)) => Outcome::Completed {
+                summary,
+                progress: Some(progress),
+            },
             Err(TrainingError::Cancelled) => Outcome::Cancelled(None),
             Err(TrainingError::Failed(message)) => Outcome::Failed(message),
         }
     }
 
-    fn execute(&self, handle: &OperationHandle) -> Result<(Value, OperationProgress), TrainingError> {
+    fn execute(
+        &self,
+        handle: &OperationHandle,
+    ) -> Result<(Value, OperationProgress), TrainingError> {
         let started = Instant::now();
         let strategy = &self.strategy;
         let model_spec = &strategy.model;
@@ -163,8 +181,12 @@ impl TrainingJob {
             for &timeframe in &self.timeframes {
                 let tf = timeframe.as_str();
                 let cached = self.store.read(symbol, tf).map_err(|error| match error {
-                    ReadError::NotFound => TrainingError::Failed(format!("Data not found for {symbol} ({tf})")),
-                    ReadError::Invalid(reason) => TrainingError::Failed(format!("Invalid cached data for {symbol} ({tf}): {reason}")),
+                    ReadError::NotFound => {
+                        TrainingError::Failed(format!("Data not found for {symbol} ({tf})"))
+                    }
+                    ReadError::Invalid(reason) => TrainingError::Failed(format!(
+                        "Invalid cached data for {symbol} ({tf}): {reason}"
+                    )),
                 })?;
                 let bars = in_range(&cached.bars, self.start, self.end);
                 bars_per_symbol.insert(format!("{symbol}_{tf}"), json!(bars.len()));
@@ -191,30 +213,53 @@ impl TrainingJob {
                 self.symbols.join(", ")
             )));
         }
-        let scaler = model_spec.features.scale_features.then(|| Scaler::fit(&split.train));
+        let scaler = model_spec
+            .features
+            .scale_features
+            .then(|| Scaler::fit(&split.train));
         if let Some(scaler) = &scaler {
             for set in [&mut split.train, &mut split.validation, &mut split.test] {
                 scaler.apply(set);
             }
         }
-        let timeframe_names: Vec<String> = self.timeframes.iter().map(|tf| tf.as_str().to_string()).collect();
+        let timeframe_names: Vec<String> = self
+            .timeframes
+            .iter()
+            .map(|tf| tf.as_str().to_string())
+            .collect();
         let feature_names = features::feature_names(strategy, &self.timeframes);
         handle.checkpoint()?;
 
         handle.report(phase_progress(3));
         let trained = self.train(handle, &split, feature_names.len())?;
 
-        let test = trained.mlp.evaluate(&split.test.features, &split.test.labels);
+        let test = trained
+            .mlp
+            .evaluate(&split.test.features, &split.test.labels);
         let test_scores = score(&test.predictions, &split.test.labels, CLASSES.len());
         let train_scores = {
-            let evaluation = trained.mlp.evaluate(&split.train.features, &split.train.labels);
-            (evaluation.loss, score(&evaluation.predictions, &split.train.labels, CLASSES.len()))
+            let evaluation = trained
+                .mlp
+                .evaluate(&split.train.features, &split.train.labels);
+            (
+                evaluation.loss,
+                score(&evaluation.predictions, &split.train.labels, CLASSES.len()),
+            )
         };
-        let final_epoch = trained.history.last().copied().ok_or_else(|| TrainingError::Failed("No epoch completed".into()))?;
+        let final_epoch = trained
+            .history
+            .last()
+            .copied()
+            .ok_or_else(|| TrainingError::Failed("No epoch completed".into()))?;
         handle.checkpoint()?;
 
         let created_at = Utc::now();
-        let description = format!("{} (trained on {} {})", strategy.description, self.symbols.join(", "), timeframe_names.join(", "));
+        let description = format!(
+            "{} (trained on {} {})",
+            strategy.description,
+            self.symbols.join(", "),
+            timeframe_names.join(", ")
+        );
         let saved = model_store::save(
             &self.models_dir,
             &trained.mlp,
@@ -238,7 +283,8 @@ impl TrainingJob {
         )
         .map_err(|error| TrainingError::Failed(format!("Cannot save the model: {error}")))?;
 
-        let per_symbol_metrics = self.per_symbol_metrics(&trained.mlp, &per_symbol, scaler.as_ref());
+        let per_symbol_metrics =
+            self.per_symbol_metrics(&trained.mlp, &per_symbol, scaler.as_ref());
         let importance = feature_importance(&trained.mlp, &feature_names);
         let elapsed_minutes = started.elapsed().as_secs_f64() / 60.0;
         let summary = json!({
@@ -300,19 +346,43 @@ impl TrainingJob {
     }
 
     /// The epoch/batch loop, reporting after every batch and stopping at a cancel.
-    fn train(&self, handle: &OperationHandle, split: &Split, inputs: usize) -> Result<TrainedModel, TrainingError> {
+    fn train(
+        &self,
+        handle: &OperationHandle,
+        split: &Split,
+        inputs: usize,
+    ) -> Result<TrainedModel, TrainingError> {
         let spec = &self.strategy.model;
         let optimization = &spec.training;
-        let mut rng = Rng::new(stable_hash(&format!("{}|{}", self.strategy_name, self.symbols.join(","))));
-        let activation = Activation::parse(&spec.architecture.activation).unwrap_or(Activation::Relu);
-        let optimizer_kind = OptimizerKind::parse(&optimization.optimizer).unwrap_or(OptimizerKind::Adam);
-        let mut mlp = Mlp::new(inputs, &spec.architecture.hidden_layers, CLASSES.len(), activation, &mut rng);
-        let mut optimizer = Optimizer::new(optimizer_kind, optimization.learning_rate, mlp.parameter_count());
+        let mut rng = Rng::new(stable_hash(&format!(
+            "{}|{}",
+            self.strategy_name,
+            self.symbols.join(",")
+        )));
+        let activation =
+            Activation::parse(&spec.architecture.activation).unwrap_or(Activation::Relu);
+        let optimizer_kind =
+            OptimizerKind::parse(&optimization.optimizer).unwrap_or(OptimizerKind::Adam);
+        let mut mlp = Mlp::new(
+            inputs,
+            &spec.architecture.hidden_layers,
+            CLASSES.len(),
+            activation,
+            &mut rng,
+        );
+        let mut optimizer = Optimizer::new(
+            optimizer_kind,
+            optimization.learning_rate,
+            mlp.parameter_count(),
+        );
         let dropout = spec.architecture.dropout as f32;
         let epochs = optimization.epochs;
         let batch_size = optimization.batch_size.min(split.train.len());
         let batches_per_epoch = split.train.len().div_ceil(batch_size);
-        let early_stopping = optimization.early_stopping.as_ref().filter(|spec| spec.enabled);
+        let early_stopping = optimization
+            .early_stopping
+            .as_ref()
+            .filter(|spec| spec.enabled);
 
         let mut order: Vec<usize> = (0..split.train.len()).collect();
         let mut history: Vec<EpochMetrics> = Vec::new();
@@ -325,7 +395,10 @@ impl TrainingJob {
             let (mut loss_sum, mut correct, mut seen) = (0.0, 0, 0);
             for (batch_index, chunk) in order.chunks(batch_size).enumerate() {
                 handle.checkpoint()?;
-                let batch: Vec<(&[f32], usize)> = chunk.iter().map(|&i| (split.train.features[i].as_slice(), split.train.labels[i])).collect();
+                let batch: Vec<(&[f32], usize)> = chunk
+                    .iter()
+                    .map(|&i| (split.train.features[i].as_slice(), split.train.labels[i]))
+                    .collect();
                 let result = mlp.train_batch(&batch, &mut optimizer, dropout, &mut rng);
                 loss_sum += result.loss_sum;
                 correct += result.correct;
@@ -342,7 +415,12 @@ impl TrainingJob {
                 handle.report(last_progress.clone());
             }
             let validation = mlp.evaluate(&split.validation.features, &split.validation.labels);
-            let val_accuracy = score(&validation.predictions, &split.validation.labels, CLASSES.len()).accuracy;
+            let val_accuracy = score(
+                &validation.predictions,
+                &split.validation.labels,
+                CLASSES.len(),
+            )
+            .accuracy;
             history.push(EpochMetrics {
                 epoch,
                 train_loss: loss_sum / seen.max(1) as f64,
@@ -350,11 +428,18 @@ impl TrainingJob {
                 val_loss: validation.loss,
                 val_accuracy,
             });
-            let Some(stopping) = early_stopping else { continue };
-            let improved = best.as_ref().is_none_or(|(best_loss, _, _)| validation.loss < best_loss - stopping.min_delta);
+            let Some(stopping) = early_stopping else {
+                continue;
+            };
+            let improved = best
+                .as_ref()
+                .is_none_or(|(best_loss, _, _)| validation.loss < best_loss - stopping.min_delta);
             if improved {
                 best = Some((validation.loss, epoch, mlp.clone()));
-            } else if best.as_ref().is_some_and(|(_, best_epoch, _)| epoch - best_epoch >= stopping.patience) {
+            } else if best
+                .as_ref()
+                .is_some_and(|(_, best_epoch, _)| epoch - best_epoch >= stopping.patience)
+            {
                 early_stopped = true;
                 break;
             }
@@ -364,18 +449,35 @@ impl TrainingJob {
                 mlp = best_mlp;
                 best_epoch
             }
-            None => history.iter().min_by(|a, b| a.val_loss.total_cmp(&b.val_loss)).map_or(0, |metrics| metrics.epoch),
+            None => history
+                .iter()
+                .min_by(|a, b| a.val_loss.total_cmp(&b.val_loss))
+                .map_or(0, |metrics| metrics.epoch),
         };
         last_progress.percentage = 100.0;
-        Ok(TrainedModel { mlp, history, best_epoch, early_stopped, final_progress: last_progress, learning_rate: optimizer.learning_rate() })
+        Ok(TrainedModel {
+            mlp,
+            history,
+            best_epoch,
+            early_stopped,
+            final_progress: last_progress,
+            learning_rate: optimizer.learning_rate(),
+        })
     }
 
     /// Progress after a batch, in upstream's shape (`Epoch 184/3000 · Batch 26/27`).
-    fn batch_progress(&self, position: &BatchPosition, last_epoch: Option<&EpochMetrics>) -> OperationProgress {
+    fn batch_progress(
+        &self,
+        position: &BatchPosition,
+        last_epoch: Option<&EpochMetrics>,
+    ) -> OperationProgress {
         let epochs = self.strategy.model.training.epochs;
         let total_batches = epochs * position.batches_per_epoch;
         let multi_symbol = self.symbols.len() > 1;
-        let current_item = format!("Epoch {} · Batch {}/{}", position.epoch, position.batch, position.batches_per_epoch);
+        let current_item = format!(
+            "Epoch {} · Batch {}/{}",
+            position.epoch, position.batch, position.batches_per_epoch
+        );
         let mut context = service_context();
         context.insert("phase".into(), json!("batch"));
         context.insert("phase_name".into(), json!("training"));
@@ -383,7 +485,10 @@ impl TrainingJob {
         context.insert("total_epochs".into(), json!(epochs));
         context.insert("batch_index".into(), json!(position.batch - 1));
         context.insert("batch_number".into(), json!(position.batch));
-        context.insert("batch_total_per_epoch".into(), json!(position.batches_per_epoch));
+        context.insert(
+            "batch_total_per_epoch".into(),
+            json!(position.batches_per_epoch),
+        );
         context.insert("current_item".into(), json!(current_item));
         context.insert(
             "batch_metrics".into(),
@@ -417,7 +522,10 @@ impl TrainingJob {
         }
         OperationProgress {
             percentage: position.completed_batches as f64 * 100.0 / total_batches.max(1) as f64,
-            current_step: Some(format!("Epoch {}/{epochs} · Batch {}/{}", position.epoch, position.batch, position.batches_per_epoch)),
+            current_step: Some(format!(
+                "Epoch {}/{epochs} · Batch {}/{}",
+                position.epoch, position.batch, position.batches_per_epoch
+            )),
             steps_completed: position.epoch as u64 - 1,
             steps_total: epochs as u64,
             items_processed: position.completed_batches as u64,
@@ -428,14 +536,24 @@ impl TrainingJob {
     }
 
     /// Test-set metrics of each symbol's own chronological test share.
-    fn per_symbol_metrics(&self, mlp: &Mlp, per_symbol: &[Samples], scaler: Option<&Scaler>) -> Value {
+    fn per_symbol_metrics(
+        &self,
+        mlp: &Mlp,
+        per_symbol: &[Samples],
+        scaler: Option<&Scaler>,
+    ) -> Value {
         let split_spec = &self.strategy.training.data_split;
         let metrics: Map<String, Value> = self
             .symbols
             .iter()
             .zip(per_symbol)
             .map(|(symbol, samples)| {
-                let mut test = features::split(std::slice::from_ref(samples), split_spec.train, split_spec.validation).test;
+                let mut test = features::split(
+                    std::slice::from_ref(samples),
+                    split_spec.train,
+                    split_spec.validation,
+                )
+                .test;
                 if let Some(scaler) = scaler {
                     scaler.apply(&mut test);
                 }
@@ -460,7 +578,9 @@ fn test_metrics(loss: f64, scores: &Scores) -> Value {
 
 /// Share of the first layer's absolute weight attached to each input, top ten.
 fn feature_importance(mlp: &Mlp, names: &[String]) -> Value {
-    let Some((weights, _)) = mlp.layers().into_iter().next() else { return json!({}) };
+    let Some((weights, _)) = mlp.layers().into_iter().next() else {
+        return json!({});
+    };
     let mut totals = vec![0.0f64; names.len()];
     for row in &weights {
         for (total, weight) in totals.iter_mut().zip(row) {
@@ -468,9 +588,18 @@ fn feature_importance(mlp: &Mlp, names: &[String]) -> Value {
         }
     }
     let sum: f64 = totals.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-    let mut ranked: Vec<(&String, f64)> = names.iter().zip(totals.iter().map(|total| total / sum)).collect();
+    let mut ranked: Vec<(&String, f64)> = names
+        .iter()
+        .zip(totals.iter().map(|total| total / sum))
+        .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    Value::Object(ranked.into_iter().take(10).map(|(name, share)| (name.clone(), json!(share))).collect())
+    Value::Object(
+        ranked
+            .into_iter()
+            .take(10)
+            .map(|(name, share)| (name.clone(), json!(share)))
+            .collect(),
+    )
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), if known.

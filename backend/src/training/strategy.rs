@@ -100,7 +100,10 @@ pub struct FeatureSpec {
 
 impl Default for FeatureSpec {
     fn default() -> Self {
-        Self { lookback_periods: 1, scale_features: true }
+        Self {
+            lookback_periods: 1,
+            scale_features: true,
+        }
     }
 }
 
@@ -180,7 +183,10 @@ pub enum StrategyError {
     /// The name is not `^[A-Za-z0-9][A-Za-z0-9_-]*$`.
     InvalidName,
     /// No `<name>.yaml`; lists the strategy files that exist.
-    NotFound { file: String, available: Vec<String> },
+    NotFound {
+        file: String,
+        available: Vec<String>,
+    },
     /// The file cannot be read, parsed or validated.
     Invalid { file: String, reason: String },
 }
@@ -188,9 +194,18 @@ pub enum StrategyError {
 impl std::fmt::Display for StrategyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::InvalidName => write!(f, "Strategy name may only contain alphanumerics, dashes, or underscores"),
-            Self::NotFound { file, available } => write!(f, "Strategy file not found: {file} (searched: {})", available.join(", ")),
-            Self::Invalid { file, reason } => write!(f, "Invalid strategy configuration {file}: {reason}"),
+            Self::InvalidName => write!(
+                f,
+                "Strategy name may only contain alphanumerics, dashes, or underscores"
+            ),
+            Self::NotFound { file, available } => write!(
+                f,
+                "Strategy file not found: {file} (searched: {})",
+                available.join(", ")
+            ),
+            Self::Invalid { file, reason } => {
+                write!(f, "Invalid strategy configuration {file}: {reason}")
+            }
         }
     }
 }
@@ -198,7 +213,9 @@ impl std::fmt::Display for StrategyError {
 /// Whether `name` is a usable strategy name: `^[A-Za-z0-9][A-Za-z0-9_-]*$`, at most 100 chars.
 pub fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|first| first.is_ascii_alphanumeric())
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphanumeric())
         && name.len() <= 100
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
@@ -211,11 +228,18 @@ pub fn resolve(dir: &Path, name: &str) -> Result<(PathBuf, Strategy), StrategyEr
     let file = format!("{name}.yaml");
     let path = dir.join(&file);
     if !path.is_file() {
-        return Err(StrategyError::NotFound { file, available: available_files(dir) });
+        return Err(StrategyError::NotFound {
+            file,
+            available: available_files(dir),
+        });
     }
-    let invalid = |reason: String| StrategyError::Invalid { file: file.clone(), reason };
+    let invalid = |reason: String| StrategyError::Invalid {
+        file: file.clone(),
+        reason,
+    };
     let text = fs::read_to_string(&path).map_err(|error| invalid(error.to_string()))?;
-    let strategy: Strategy = serde_yaml::from_str(&text).map_err(|error| invalid(error.to_string()))?;
+    let strategy: Strategy =
+        serde_yaml::from_str(&text).map_err(|error| invalid(error.to_string()))?;
     validate(&strategy).map_err(invalid)?;
     Ok((path, strategy))
 }
@@ -269,11 +293,23 @@ pub fn validate(strategy: &Strategy) -> Result<(), String> {
         return Err(problem.clone());
     }
     for indicator in &strategy.indicators {
-        if IndicatorKind::parse(&indicator.name).is_none() || !(1..=1000).contains(&indicator.period) {
-            return Err(format!("indicator '{}' must be rsi, sma, ema or roc with a period in 1..=1000", indicator.name));
+        if IndicatorKind::parse(&indicator.name).is_none()
+            || !(1..=1000).contains(&indicator.period)
+        {
+            return Err(format!(
+                "indicator '{}' must be rsi, sma, ema or roc with a period in 1..=1000",
+                indicator.name
+            ));
         }
-        for (set, spec) in strategy.fuzzy_sets.get(indicator.key()).into_iter().flatten() {
-            let ordered = spec.parameters.len() == 3 && spec.parameters.windows(2).all(|pair| pair[0] <= pair[1]) && spec.parameters[0] < spec.parameters[2];
+        for (set, spec) in strategy
+            .fuzzy_sets
+            .get(indicator.key())
+            .into_iter()
+            .flatten()
+        {
+            let ordered = spec.parameters.len() == 3
+                && spec.parameters.windows(2).all(|pair| pair[0] <= pair[1])
+                && spec.parameters[0] < spec.parameters[2];
             if spec.kind != "triangular" || !ordered {
                 return Err(format!("fuzzy set {}.{set} must be triangular with parameters [a, b, c], a <= b <= c, a < c", indicator.key()));
             }
@@ -288,8 +324,21 @@ mod tests {
 
     #[test]
     fn names_are_checked_before_any_file_access() {
-        for bad in ["../etc/passwd", "a/b", "", "-x", "a.b", "a b", "..", "%2e%2e"] {
-            assert_eq!(resolve(Path::new("/nonexistent"), bad).unwrap_err(), StrategyError::InvalidName, "{bad}");
+        for bad in [
+            "../etc/passwd",
+            "a/b",
+            "",
+            "-x",
+            "a.b",
+            "a b",
+            "..",
+            "%2e%2e",
+        ] {
+            assert_eq!(
+                resolve(Path::new("/nonexistent"), bad).unwrap_err(),
+                StrategyError::InvalidName,
+                "{bad}"
+            );
         }
         assert!(is_valid_name("mlp_basic") && is_valid_name("A-1"));
     }

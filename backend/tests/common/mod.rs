@@ -33,22 +33,40 @@ impl Backend {
         let path = |name: &str| dir.path().join(name).display().to_string();
         let mut child = Command::new(env!("CARGO_BIN_EXE_ktrdr-backend"))
             .args(["--port", "0", "--seed-data", "--log-level", "warn"])
-            .args(["--data-dir", &path("data"), "--models-dir", &path("models"), "--strategies-dir", &path("strategies")])
+            .args([
+                "--data-dir",
+                &path("data"),
+                "--models-dir",
+                &path("models"),
+                "--strategies-dir",
+                &path("strategies"),
+            ])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn ktrdr-backend");
         let mut first_line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first_line).expect("read port");
-        let port: u16 = first_line.trim().parse().unwrap_or_else(|_| panic!("first stdout line is not a port: {first_line:?}"));
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first_line)
+            .expect("read port");
+        let port: u16 = first_line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("first stdout line is not a port: {first_line:?}"));
         let agent = Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .new_agent();
         let root = format!("http://127.0.0.1:{port}");
-        Self { child, dir, agent, api: format!("{root}/api/v1"), root }
+        Self {
+            child,
+            dir,
+            agent,
+            api: format!("{root}/api/v1"),
+            root,
+        }
     }
 
     /// Path of a file in the data directory.
@@ -70,7 +88,8 @@ impl Backend {
         let mut response = response.expect("HTTP exchange");
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().expect("body");
-        let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text:?}"));
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text:?}"));
         (status, json)
     }
 
@@ -87,7 +106,12 @@ impl Backend {
     /// POST `body` (raw text, sent as JSON) to `<api><path>`.
     pub fn post(&self, path: &str, body: &str) -> (u16, Value) {
         let url = format!("{}{path}", self.api);
-        Self::finish(self.agent.post(&url).header("content-type", "application/json").send(body))
+        Self::finish(
+            self.agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(body),
+        )
     }
 
     /// DELETE `<api><path>`, with an optional JSON body.
@@ -95,7 +119,10 @@ impl Backend {
         let url = format!("{}{path}", self.api);
         let request = self.agent.delete(&url);
         Self::finish(match body {
-            Some(body) => request.header("content-type", "application/json").force_send_body().send(body),
+            Some(body) => request
+                .header("content-type", "application/json")
+                .force_send_body()
+                .send(body),
             None => request.call(),
         })
     }
@@ -116,15 +143,23 @@ impl Backend {
     pub fn load(&self, body: &str) -> String {
         let (status, response) = self.post("/data/load", body);
         assert_eq!(status, 200, "{response}");
-        response["data"]["operation_id"].as_str().expect("data.operation_id").to_string()
+        response["data"]["operation_id"]
+            .as_str()
+            .expect("data.operation_id")
+            .to_string()
     }
 
     /// Starts a training and returns its operation id.
     pub fn train(&self, strategy: &str, symbol: &str) -> String {
-        let body = format!(r#"{{"symbols":["{symbol}"],"timeframes":["1h"],"strategy_name":"{strategy}"}}"#);
+        let body = format!(
+            r#"{{"symbols":["{symbol}"],"timeframes":["1h"],"strategy_name":"{strategy}"}}"#
+        );
         let (status, response) = self.post("/trainings/start", &body);
         assert_eq!(status, 200, "{response}");
-        response["operation_id"].as_str().expect("operation_id").to_string()
+        response["operation_id"]
+            .as_str()
+            .expect("operation_id")
+            .to_string()
     }
 
     /// Polls an operation until `ready` holds, collecting every snapshot seen; panics after `within`.
@@ -138,14 +173,18 @@ impl Backend {
             if done {
                 return seen;
             }
-            assert!(Instant::now() < deadline, "{id} not ready within {within:?}; last: {}", seen.last().unwrap());
+            assert!(
+                Instant::now() < deadline,
+                "{id} not ready within {within:?}; last: {}",
+                seen.last().unwrap()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     /// Polls until the operation is final; returns every snapshot seen.
     pub fn until_final(&self, id: &str, within: Duration) -> Vec<Value> {
-        self.watch(id, within, |op| is_final(op))
+        self.watch(id, within, is_final)
     }
 }
 
@@ -163,13 +202,24 @@ pub fn is_final(operation: &Value) -> bool {
 
 /// Asserts that progress percentages never decrease across snapshots.
 pub fn assert_monotonic(snapshots: &[Value]) {
-    let percentages: Vec<f64> = snapshots.iter().map(|op| op["progress"]["percentage"].as_f64().expect("percentage")).collect();
-    assert!(percentages.windows(2).all(|pair| pair[0] <= pair[1]), "progress went backwards: {percentages:?}");
+    let percentages: Vec<f64> = snapshots
+        .iter()
+        .map(|op| op["progress"]["percentage"].as_f64().expect("percentage"))
+        .collect();
+    assert!(
+        percentages.windows(2).all(|pair| pair[0] <= pair[1]),
+        "progress went backwards: {percentages:?}"
+    );
 }
 
 /// Asserts the keys of a JSON object, in any order.
 pub fn assert_keys(value: &Value, keys: &[&str]) {
-    let mut actual: Vec<&str> = value.as_object().unwrap_or_else(|| panic!("not an object: {value}")).keys().map(String::as_str).collect();
+    let mut actual: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut expected = keys.to_vec();
     actual.sort_unstable();
     expected.sort_unstable();
@@ -178,7 +228,14 @@ pub fn assert_keys(value: &Value, keys: &[&str]) {
 
 /// Asserts the contract's datetime spelling `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`.
 pub fn assert_pydantic_time(value: &Value) {
-    let text = value.as_str().unwrap_or_else(|| panic!("not a string: {value}"));
-    let body = text.strip_suffix('Z').unwrap_or_else(|| panic!("no Z: {text}"));
-    assert!(chrono::NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S%.f").is_ok(), "{text}");
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    let body = text
+        .strip_suffix('Z')
+        .unwrap_or_else(|| panic!("no Z: {text}"));
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S%.f").is_ok(),
+        "{text}"
+    );
 }
