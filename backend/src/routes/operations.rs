@@ -10,7 +10,7 @@ use crate::errors::ApiError;
 use crate::models::{OperationInfo, OperationStatus, OperationType};
 use crate::registry::{CancelError, ListQuery};
 use crate::time_format::python_utc;
-use crate::validation::BodyFields;
+use crate::validation::{BodyFields, QueryParams};
 
 fn find(app: &AppState, operation_id: &str) -> Result<OperationInfo, ApiError> {
     app.registry
@@ -23,7 +23,7 @@ pub async fn list(
     State(app): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let mut params = crate::validation::QueryParams::parse(raw.as_deref());
+    let mut params = QueryParams::parse(raw.as_deref());
     let status = params.optional_choice("status", OperationStatus::NAMES, OperationStatus::parse);
     let operation_type =
         params.optional_choice("operation_type", OperationType::NAMES, OperationType::parse);

@@ -40,8 +40,15 @@ fn parse_training_request(body: Option<&Value>) -> Result<TrainingRequest, ApiEr
             .iter()
             .map(|item| item.trim().to_string())
             .collect();
-        if items.is_empty() || items.iter().any(String::is_empty) {
-            let message = format!("At least one {what} must be specified, and none may be blank");
+        let problem = if items.is_empty() {
+            Some(format!("At least one {what} must be specified"))
+        } else {
+            items
+                .iter()
+                .any(String::is_empty)
+                .then(|| format!("A {what} cannot be blank"))
+        };
+        if let Some(message) = problem {
             fields.push(FieldError::value_error(
                 fields.loc(name),
                 &message,
