@@ -25,8 +25,8 @@ wit_bindgen::generate!({
     additional_derives: [PartialEq],
 });
 
-/// The types of the exported `ktrdr:mcp/tools` interface (records, enums, `tool-error`).
-pub use exports::ktrdr::mcp::tools;
+/// The types of the exported `tools` interface (records, enums, `tool-error`).
+pub use exports::tools;
 
 pub mod config;
 pub mod data;
@@ -39,11 +39,12 @@ pub mod operations;
 pub mod training;
 pub mod validate;
 
-/// The WIT source of the component (`wit/ktrdr.wit`), carried in a `wit-source` custom
-/// section: the component binary format keeps the interface's types but not its doc comments,
-/// and hosts that serve the functions as described tools read them from here. (On wasm a
+/// The doc comments of `wit/ktrdr.wit`, in the `package-docs` custom section that WIT decoders
+/// (`wasm-tools component wit`, `wit-parser`, the host) restore docs from: the component binary
+/// format keeps the interface's types but not its docs. Written by `build.rs`. (On wasm a
 /// `link_section` static becomes a custom section, not data.)
 #[cfg(target_arch = "wasm32")]
-#[link_section = "wit-source"]
-pub static WIT_SOURCE: [u8; include_bytes!("../wit/ktrdr.wit").len()] =
-    *include_bytes!("../wit/ktrdr.wit");
+#[link_section = "package-docs"]
+#[used]
+static PACKAGE_DOCS: [u8; include_bytes!(concat!(env!("OUT_DIR"), "/package-docs")).len()] =
+    *include_bytes!(concat!(env!("OUT_DIR"), "/package-docs"));

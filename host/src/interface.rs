@@ -9,7 +9,7 @@ use wit_parser::{Function, FunctionKind, Resolve, WorldItem};
 
 use crate::convert::json_name;
 use crate::schema::{Outcome, SchemaBuilder};
-use crate::wit_docs::{embedded_wit_source, inject_docs, Annotations, FunctionDocs};
+use crate::wit_docs::{Annotations, FunctionDocs};
 
 /// One exported function, described as a tool.
 #[derive(Debug, Clone)]
@@ -17,7 +17,7 @@ pub struct ExportedFunction {
     /// The tool's name: the function's name in snake_case (prefixed with its interface's name
     /// when two interfaces export the same name).
     pub tool_name: String,
-    /// The export name of the function's interface (`ktrdr:mcp/tools@0.1.0`); `None` for a
+    /// The export name of the function's interface (e.g. `tools`); `None` for a
     /// function exported by the world itself.
     pub interface: Option<String>,
     /// The function's WIT signature.
@@ -54,15 +54,9 @@ impl ComponentInterface {
     pub fn decode(component: &[u8]) -> Result<Self> {
         let decoded = wit_parser::decoding::decode(component)
             .context("cannot read the component's WIT (is it a WebAssembly component?)")?;
-        let DecodedWasm::Component(mut resolve, world) = decoded else {
+        let DecodedWasm::Component(resolve, world) = decoded else {
             bail!("the file is a WIT package, not a component");
         };
-        let source = embedded_wit_source(component)?;
-        if let Some(source) = &source {
-            inject_docs(&mut resolve, world, source)?;
-        } else {
-            tracing::warn!("the component has no `wit-source` section: tools have no descriptions");
-        }
         let mut found = Vec::new();
         for (key, item) in &resolve.worlds[world].exports {
             match item {

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use wit_parser::{Docs, Function, Resolve, Type, TypeDefKind};
 
 use crate::convert::{is_json_alias, json_name, narrowed_range, Converter};
-use crate::wit_docs::{FunctionDocs, IntRange};
+use crate::wit_docs::{json_spelling, FunctionDocs, IntRange};
 
 /// Which side of a call a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,9 +342,13 @@ fn case_list<'d>(cases: impl Iterator<Item = (&'d String, &'d Docs)>) -> Option<
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
-/// Puts `text` first in the schema's description, before what is there already.
+/// Puts `text` (quoted WIT names in their JSON spelling) first in the schema's description,
+/// before what is there already.
 fn add_description(schema: &mut Value, text: Option<&str>) {
-    let Some(text) = text else { return };
+    let Some(text) = text.map(json_spelling) else {
+        return;
+    };
+    let text = text.as_str();
     let Value::Object(object) = schema else {
         return;
     };

@@ -1,172 +1,37 @@
-//! The doc comments of a component's WIT and the conventions they follow.
+//! The conventions of a component's WIT doc comments, read as tool metadata.
 //!
-//! A compiled component keeps its WIT types but not their doc comments, so a component that
-//! wants described tools carries its WIT source in a `wit-source` custom section (of any of its
-//! core modules). This module finds that source, copies its doc comments onto the types decoded
-//! from the component binary (which stay authoritative), and parses a function's docs:
-//! its description, `# Parameters` (with ``Default: `json`.`` and ``Range: `min..=max`.``) and
-//! `# Annotations`.
+//! A component carries its doc comments in a `package-docs` custom section, which the WIT
+//! decoder restores onto the decoded types (see the `package-docs` crate). This module parses a
+//! function's docs: its description, `# Parameters` (with ``Default: `json`.`` and
+//! ``Range: `min..=max`.``) and `# Annotations`; and it respells the WIT names that docs quote
+//! (`` `get-operation-status` ``) as the JSON names an agent sees (`` `get_operation_status` ``).
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
 use serde_json::Value;
-use wit_parser::{
-    Docs, Function, InterfaceId, PackageName, Resolve, TypeDefKind, WorldId, WorldItem, WorldKey,
-};
+use wit_parser::Function;
 
-/// Name of the custom section holding the component's WIT source text.
-pub const WIT_SOURCE_SECTION: &str = "wit-source";
-
-/// Returns the WIT source text embedded in `component`, if it has a `wit-source` section.
-pub fn embedded_wit_source(component: &[u8]) -> Result<Option<String>> {
-    for payload in wasmparser::Parser::new(0).parse_all(component) {
-        if let wasmparser::Payload::CustomSection(section) =
-            payload.context("the component is not valid WebAssembly")?
-        {
-            if section.name() == WIT_SOURCE_SECTION {
-                let text = std::str::from_utf8(section.data())
-                    .context("the `wit-source` section is not UTF-8")?;
-                return Ok(Some(text.to_string()));
-            }
+/// `text` with every quoted kebab-case WIT name (`` `operation-id` ``, `` `data-load` ``) in its
+/// JSON spelling (`` `operation_id` ``, `` `data_load` ``): tool, parameter, field and case names
+/// all cross to JSON with `-` as `_`.
+pub fn json_spelling(text: &str) -> String {
+    let mut parts = text.split('`');
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for (index, part) in parts.enumerate() {
+        out.push('`');
+        let quoted = index % 2 == 0;
+        let is_wit_name = part.contains('-')
+            && part.starts_with(|c: char| c.is_ascii_lowercase())
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if quoted && is_wit_name {
+            out.push_str(&part.replace('-', "_"));
+        } else {
+            out.push_str(part);
         }
     }
-    Ok(None)
-}
-
-/// Copies the doc comments of `source` (WIT text) onto the exports of `world` in `decoded`:
-/// interfaces and types are matched by package and name, functions and record fields, enum,
-/// variant and flag cases by name. Items without a counterpart keep empty docs.
-pub fn inject_docs(decoded: &mut Resolve, world: WorldId, source: &str) -> Result<()> {
-    let mut documented = Resolve::default();
-    documented
-        .push_str("wit-source.wit", source)
-        .context("the `wit-source` section is not valid WIT")?;
-    let exports: Vec<(WorldKey, WorldItem)> = decoded.worlds[world]
-        .exports
-        .iter()
-        .map(|(key, item)| (key.clone(), item.clone()))
-        .collect();
-    for (key, item) in exports {
-        match item {
-            WorldItem::Interface { id, .. } => {
-                if let Some(source_id) = find_interface(decoded, id, &documented) {
-                    copy_interface_docs(decoded, id, &documented, source_id);
-                }
-            }
-            WorldItem::Function(_) => {
-                let WorldKey::Name(name) = &key else { continue };
-                if let Some(docs) = find_world_function_docs(&documented, name) {
-                    if let Some(WorldItem::Function(function)) =
-                        decoded.worlds[world].exports.get_mut(&key)
-                    {
-                        function.docs = docs;
-                    }
-                }
-            }
-            WorldItem::Type { .. } => {}
-        }
-    }
-    Ok(())
-}
-
-fn same_package(a: &PackageName, b: &PackageName) -> bool {
-    a.namespace == b.namespace && a.name == b.name
-}
-
-fn find_interface(decoded: &Resolve, id: InterfaceId, documented: &Resolve) -> Option<InterfaceId> {
-    let interface = &decoded.interfaces[id];
-    let package = &decoded.packages[interface.package?].name;
-    let name = interface.name.as_deref()?;
-    documented
-        .packages
-        .iter()
-        .filter(|(_, candidate)| same_package(&candidate.name, package))
-        .find_map(|(_, candidate)| candidate.interfaces.get(name).copied())
-}
-
-fn copy_interface_docs(
-    decoded: &mut Resolve,
-    id: InterfaceId,
-    documented: &Resolve,
-    source_id: InterfaceId,
-) {
-    let source = &documented.interfaces[source_id];
-    decoded.interfaces[id].docs = source.docs.clone();
-    for (name, function) in decoded.interfaces[id].functions.iter_mut() {
-        if let Some(source_function) = source.functions.get(name) {
-            function.docs = source_function.docs.clone();
-        }
-    }
-    let types: Vec<_> = decoded.interfaces[id]
-        .types
-        .iter()
-        .map(|(name, type_id)| (name.clone(), *type_id))
-        .collect();
-    for (name, type_id) in types {
-        let Some(source_type) = source.types.get(&name).map(|t| &documented.types[*t]) else {
-            continue;
-        };
-        let target = &mut decoded.types[type_id];
-        target.docs = source_type.docs.clone();
-        copy_item_docs(&mut target.kind, &source_type.kind);
-    }
-}
-
-/// Copies the docs of record fields, enum, variant and flag cases, matched by name.
-fn copy_item_docs(target: &mut TypeDefKind, source: &TypeDefKind) {
-    fn copy<'a, T: 'a, S: 'a>(
-        targets: impl Iterator<Item = &'a mut T>,
-        sources: impl Iterator<Item = &'a S> + Clone,
-        name_docs: impl Fn(&mut T) -> (&str, &mut Docs),
-        source_docs: impl Fn(&S) -> (&str, &Docs),
-    ) {
-        for target in targets {
-            let (name, docs) = name_docs(target);
-            if let Some((_, found)) = sources.clone().map(&source_docs).find(|(n, _)| *n == name) {
-                *docs = found.clone();
-            }
-        }
-    }
-    match (target, source) {
-        (TypeDefKind::Record(t), TypeDefKind::Record(s)) => copy(
-            t.fields.iter_mut(),
-            s.fields.iter(),
-            |f| (f.name.as_str(), &mut f.docs),
-            |f| (f.name.as_str(), &f.docs),
-        ),
-        (TypeDefKind::Enum(t), TypeDefKind::Enum(s)) => copy(
-            t.cases.iter_mut(),
-            s.cases.iter(),
-            |c| (c.name.as_str(), &mut c.docs),
-            |c| (c.name.as_str(), &c.docs),
-        ),
-        (TypeDefKind::Variant(t), TypeDefKind::Variant(s)) => copy(
-            t.cases.iter_mut(),
-            s.cases.iter(),
-            |c| (c.name.as_str(), &mut c.docs),
-            |c| (c.name.as_str(), &c.docs),
-        ),
-        (TypeDefKind::Flags(t), TypeDefKind::Flags(s)) => copy(
-            t.flags.iter_mut(),
-            s.flags.iter(),
-            |f| (f.name.as_str(), &mut f.docs),
-            |f| (f.name.as_str(), &f.docs),
-        ),
-        _ => {}
-    }
-}
-
-fn find_world_function_docs(documented: &Resolve, name: &str) -> Option<Docs> {
-    documented.worlds.iter().find_map(|(_, world)| {
-        world
-            .exports
-            .iter()
-            .find_map(|(key, item)| match (key, item) {
-                (WorldKey::Name(n), WorldItem::Function(f)) if n == name => Some(f.docs.clone()),
-                _ => None,
-            })
-    })
+    out
 }
 
 /// Behaviour hints from a function's `# Annotations` section.
@@ -249,7 +114,7 @@ impl FunctionDocs {
             }
         }
         docs.finish_param(current_param);
-        docs.description = description.join("\n").trim().to_string();
+        docs.description = json_spelling(description.join("\n").trim());
         if section_present(text, "Annotations") {
             docs.annotations = Some(parse_annotations(&annotation_words.join(" ")));
         }
@@ -263,7 +128,7 @@ impl FunctionDocs {
         self.params.insert(
             name,
             ParamDoc {
-                description: text,
+                description: json_spelling(&text),
                 default: default.and_then(|raw| serde_json::from_str(&raw).ok()),
                 range: range.and_then(|raw| parse_range(&raw)),
             },
@@ -387,6 +252,16 @@ mod tests {
             })
         );
         assert_eq!(FunctionDocs::parse("Does things.").annotations, None);
+    }
+
+    #[test]
+    fn quoted_wit_names_take_their_json_spelling() {
+        assert_eq!(
+            json_spelling("Poll `get-operation-status`; `a-b` `1..=9` `op_x` `read` ``."),
+            "Poll `get_operation_status`; `a_b` `1..=9` `op_x` `read` ``."
+        );
+        assert_eq!(json_spelling("no quotes-here"), "no quotes-here");
+        assert_eq!(json_spelling("odd ` `x-y"), "odd ` `x-y");
     }
 
     #[test]

@@ -2,12 +2,12 @@
 
 wit_bindgen::generate!({ path: "../wit", world: "probe-tools" });
 
-/// The component's WIT source, doc comments included, in the `wit-source` custom section that
-/// hosts read tool descriptions from.
-#[link_section = "wit-source"]
+/// The doc comments of the component's WIT, in the `package-docs` section that WIT decoders
+/// (and so hosts) restore docs from. Written by `build.rs`.
+#[link_section = "package-docs"]
 #[used]
-static WIT_SOURCE: [u8; include_bytes!("../../wit/probe.wit").len()] =
-    *include_bytes!("../../wit/probe.wit");
+static PACKAGE_DOCS: [u8; include_bytes!(concat!(env!("OUT_DIR"), "/package-docs")).len()] =
+    *include_bytes!(concat!(env!("OUT_DIR"), "/package-docs"));
 
 /// The component's exports.
 struct Component;

@@ -1,7 +1,7 @@
 // The probe interface's implementation, shared by both test components (each generates the same
-// `exports::test::probe::probe` bindings from the shared WIT package).
+// `exports::probe` bindings from the shared WIT package).
 
-use exports::test::probe::probe::{
+use exports::probe::{
     Color, EchoReply, Guest as ProbeGuest, ProbeError, ProbeErrorCode, Stamp,
 };
 
