@@ -54,7 +54,7 @@ backend: ## The reference backend binary (target/native/ktrdr-backend)
 test: setup build quality test-unit test-contract test-host test-e2e ## Everything CI checks
 
 test-unit: component ## Component unit tests (native) and checks of the built component
-	$(CARGO) test $(NATIVE) -p ktrdr-tools
+	$(CARGO) test $(NATIVE) -p ktrdr-tools -p package-docs
 
 test-contract: backend ## Backend contract tests against the real binary
 	$(CARGO) test $(NATIVE) -p ktrdr-backend
@@ -75,6 +75,9 @@ quality: component ## fmt check and clippy -D warnings for both targets
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --target $(WASM_TARGET) -p ktrdr-tools -- -D warnings
 	$(CARGO) clippy $(NATIVE) --workspace --all-targets -- -D warnings
+
+data: backend ## Write the sample bars and shipped strategies into ktrdr-data/
+	$(BACKEND_BIN) --seed-data --seed-only
 
 clean: ## Remove build outputs
 	$(CARGO) clean
