@@ -1,5 +1,5 @@
 //! The facade: one entry point over the domain clients, and the export of the WIT
-//! `ktrdr:mcp/tools` interface that calls it (wasm only).
+//! `tools` interface that calls it (wasm only).
 //!
 //! Each tool call reads the configuration afresh (so a host may change it between calls),
 //! checks its arguments, sends one request, and maps any failure to a `tool-error`.

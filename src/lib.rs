@@ -1,7 +1,7 @@
 //! KTRDR tools component.
 //!
 //! Gives AI agents a KTRDR trading-research backend's long-running operations as six tools
-//! (the `ktrdr:mcp/tools` interface of `wit/ktrdr.wit`): list, watch, cancel and read the
+//! (the `tools` interface exported by the `ktrdr:mcp` world in `wit/ktrdr.wit`): list, watch, cancel and read the
 //! results of operations, and start data loads and trainings.
 //!
 //! The crate is built two ways:
