@@ -71,6 +71,9 @@ docs: build setup-python ## Rewrite TOOLS.md from a real run (schemas as served,
 demo: build setup-python ## The main job: backend + host + the plan's three workflows, with a transcript
 	$(PYTHON) tests/e2e/demo.py
 
+bench: build ## Benchmarks: host vs direct-HTTP floor, cold start, concurrency, memory (~20 s-3 min; a markdown table)
+	$(CARGO) run $(NATIVE) -p ktrdr-bench
+
 quality: component ## fmt check and clippy -D warnings for both targets
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --target $(WASM_TARGET) -p ktrdr-tools -- -D warnings

@@ -1,0 +1,66 @@
+//! The reference backend, started on a free loopback port with seeded temporary directories.
+
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, Result};
+
+/// The API prefix every backend path sits under.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// A running `ktrdr-backend`; killed on drop.
+pub struct Backend {
+    child: Child,
+    port: u16,
+    _dirs: tempfile::TempDir,
+}
+
+impl Backend {
+    /// Starts `bin` on a free port and waits until it has announced the port.
+    pub fn start(bin: &Path) -> Result<Self> {
+        let dirs = tempfile::tempdir()?;
+        let mut child = Command::new(bin)
+            .args(["--port", "0", "--seed-data", "--log-level", "warn"])
+            .arg("--data-dir")
+            .arg(dirs.path().join("data"))
+            .arg("--models-dir")
+            .arg(dirs.path().join("models"))
+            .arg("--strategies-dir")
+            .arg(dirs.path().join("strategies"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let mut line = String::new();
+        let stdout = child.stdout.take().context("the backend's stdout")?;
+        BufReader::new(stdout).read_line(&mut line)?;
+        let port = line
+            .trim()
+            .parse()
+            .with_context(|| format!("the backend announced {line:?}, not a port"))?;
+        Ok(Self {
+            child,
+            port,
+            _dirs: dirs,
+        })
+    }
+
+    /// The socket address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// Its base URL, API prefix included, as the host takes it.
+    pub fn api_url(&self) -> String {
+        format!("http://{}{API_PREFIX}", self.addr())
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,73 @@
+//! Concurrency: N calls in flight over one MCP session, next to the direct-HTTP floor with N
+//! concurrent requests (fresh connection each), interleaved.
+
+use anyhow::Result;
+
+use crate::floor::Floor;
+use crate::load::{interleaved, Sample};
+use crate::mcp_driver::Session;
+use crate::probe::Probe;
+use crate::route::Route;
+use crate::stats::Percentiles;
+
+/// The numbers of calls in flight measured.
+pub const IN_FLIGHT: [usize; 4] = [1, 4, 16, 64];
+/// Interleaved rounds per level; each round runs one block per route.
+const ROUNDS: usize = 4;
+/// Calls per block.
+const BLOCK: usize = 500;
+/// Calls per route before measuring each level.
+const WARM_UP: usize = 200;
+
+/// Throughput and tail latency of one route at one level.
+pub struct Throughput {
+    /// Calls per second.
+    pub calls_per_second: f64,
+    /// 99th-percentile latency, µs.
+    pub p99: f64,
+}
+
+impl From<&Sample> for Throughput {
+    fn from(sample: &Sample) -> Self {
+        Self {
+            calls_per_second: sample.throughput(),
+            p99: Percentiles::of(&sample.latencies).p99,
+        }
+    }
+}
+
+/// One level of concurrency.
+pub struct ConcurrencyRow {
+    /// Calls in flight.
+    pub in_flight: usize,
+    /// Calls measured per route.
+    pub calls: usize,
+    /// Through `ktrdr-mcp`, one session.
+    pub host: Throughput,
+    /// Direct, a fresh connection per request.
+    pub direct: Throughput,
+}
+
+/// Measures `probe` at every level of [`IN_FLIGHT`].
+pub async fn measure(
+    session: &Session,
+    floor: &Floor,
+    probe: &Probe,
+) -> Result<Vec<ConcurrencyRow>> {
+    let routes = [Route::Host(session), Route::Direct(floor)];
+    let mut rows = Vec::with_capacity(IN_FLIGHT.len());
+    for in_flight in IN_FLIGHT {
+        interleaved(&routes, probe, in_flight, 1, WARM_UP).await?;
+        let samples = interleaved(&routes, probe, in_flight, ROUNDS, BLOCK).await?;
+        let [host, direct] = samples.as_slice() else {
+            unreachable!("one sample per route")
+        };
+        rows.push(ConcurrencyRow {
+            in_flight,
+            calls: host.latencies.len(),
+            host: host.into(),
+            direct: direct.into(),
+        });
+    }
+    Ok(rows)
+}

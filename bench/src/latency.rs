@@ -1,0 +1,62 @@
+//! Per-call latency, one call at a time: the host next to the direct-HTTP floor, interleaved.
+
+use anyhow::Result;
+
+use crate::floor::{Floor, KeepAlive};
+use crate::load::{interleaved, Sample};
+use crate::mcp_driver::Session;
+use crate::probe::Probe;
+use crate::route::Route;
+use crate::stats::Percentiles;
+
+/// Interleaved rounds; each round runs one block per route.
+const ROUNDS: usize = 20;
+/// Sequential calls per block.
+const BLOCK: usize = 100;
+/// Calls per route before measuring (connections, caches, allocators warm).
+const WARM_UP: usize = 200;
+
+/// The latencies of one tool's calls by route.
+pub struct LatencyRow {
+    /// The tool (and so the backend request).
+    pub tool: &'static str,
+    /// Calls measured per route.
+    pub calls: usize,
+    /// Through `ktrdr-mcp`.
+    pub host: Percentiles,
+    /// Direct, a fresh connection per request (the like-for-like floor).
+    pub direct: Percentiles,
+    /// Direct, one kept-alive connection.
+    pub keep_alive: Percentiles,
+}
+
+/// Measures every probe, one call in flight, over the three routes.
+pub async fn measure(
+    session: &Session,
+    floor: &Floor,
+    keep_alive: &KeepAlive,
+    probes: &[Probe],
+) -> Result<Vec<LatencyRow>> {
+    let routes = [
+        Route::Host(session),
+        Route::Direct(floor),
+        Route::DirectKeepAlive(keep_alive),
+    ];
+    let mut rows = Vec::with_capacity(probes.len());
+    for probe in probes {
+        interleaved(&routes, probe, 1, 1, WARM_UP).await?;
+        let samples = interleaved(&routes, probe, 1, ROUNDS, BLOCK).await?;
+        let [host, direct, keep_alive] = samples.as_slice() else {
+            unreachable!("one sample per route")
+        };
+        let percentiles = |sample: &Sample| Percentiles::of(&sample.latencies);
+        rows.push(LatencyRow {
+            tool: probe.tool,
+            calls: host.latencies.len(),
+            host: percentiles(host),
+            direct: percentiles(direct),
+            keep_alive: percentiles(keep_alive),
+        });
+    }
+    Ok(rows)
+}

@@ -1,0 +1,77 @@
+//! Driving a route: a fixed number of calls with a fixed number in flight, and interleaved
+//! blocks of such runs over several routes so that machine noise falls on all of them alike.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use futures::future::try_join_all;
+
+use crate::probe::Probe;
+use crate::route::Route;
+
+/// Per-call latencies and the wall time of the runs that produced them.
+#[derive(Default)]
+pub struct Sample {
+    /// Each call's latency.
+    pub latencies: Vec<Duration>,
+    /// Wall time from the first call's start to the last call's end, summed over runs.
+    pub elapsed: Duration,
+}
+
+impl Sample {
+    /// Calls completed per second of wall time.
+    pub fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn absorb(&mut self, other: Sample) {
+        self.latencies.extend(other.latencies);
+        self.elapsed += other.elapsed;
+    }
+}
+
+/// Makes `calls` calls of `probe` over `route`, keeping `in_flight` of them outstanding.
+pub async fn run(
+    route: Route<'_>,
+    probe: &Probe,
+    in_flight: usize,
+    calls: usize,
+) -> Result<Sample> {
+    let next = AtomicUsize::new(0);
+    let worker = || async {
+        let mut latencies = Vec::with_capacity(calls / in_flight + 1);
+        while next.fetch_add(1, Ordering::Relaxed) < calls {
+            let started = Instant::now();
+            route.call(probe).await?;
+            latencies.push(started.elapsed());
+        }
+        anyhow::Ok(latencies)
+    };
+    let started = Instant::now();
+    let per_worker = try_join_all((0..in_flight).map(|_| worker())).await?;
+    Ok(Sample {
+        elapsed: started.elapsed(),
+        latencies: per_worker.into_iter().flatten().collect(),
+    })
+}
+
+/// `rounds` rounds of one `block`-call run per route (`in_flight` outstanding), the routes'
+/// order rotating each round; returns one merged sample per route, in `routes`' order.
+pub async fn interleaved(
+    routes: &[Route<'_>],
+    probe: &Probe,
+    in_flight: usize,
+    rounds: usize,
+    block: usize,
+) -> Result<Vec<Sample>> {
+    let mut samples: Vec<Sample> = routes.iter().map(|_| Sample::default()).collect();
+    for round in 0..rounds {
+        for offset in 0..routes.len() {
+            let index = (round + offset) % routes.len();
+            let sample = run(routes[index], probe, in_flight, block).await?;
+            samples[index].absorb(sample);
+        }
+    }
+    Ok(samples)
+}

@@ -1,0 +1,125 @@
+//! `ktrdr-bench`: measures `ktrdr-mcp` next to the direct-HTTP floor in one run (latency, cold
+//! start, concurrency, memory, sizes) and prints a markdown report on stdout; progress on stderr.
+
+mod backend;
+mod binaries;
+mod cold_start;
+mod concurrency;
+mod floor;
+mod footprint;
+mod latency;
+mod load;
+mod machine;
+mod mcp_driver;
+mod probe;
+mod report;
+mod route;
+mod stats;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::backend::Backend;
+use crate::binaries::{file_size, Binaries};
+use crate::floor::Floor;
+use crate::footprint::{peak_rss, Footprint};
+use crate::machine::Machine;
+use crate::mcp_driver::{ComponentCache, HostLauncher};
+use crate::probe::Probe;
+use crate::report::Report;
+
+/// Polls of the seeded operation before giving up on it finishing.
+const SEED_POLLS: usize = 200;
+/// The pause between those polls.
+const SEED_POLL_INTERVAL: Duration = Duration::from_millis(25);
+
+// One thread: the driver's own work stays small and off the cores the host and backend use.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(report) => {
+            print!("{}", report::render(&report));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("ktrdr-bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<Report> {
+    let machine = Machine::now()?;
+    let binaries = Binaries::locate()?;
+    let backend = Backend::start(&binaries.backend)?;
+    let floor = Floor::new(backend.addr());
+    let operation_id = finished_data_load(&floor).await?;
+    let launcher = HostLauncher::new(&binaries.host, backend.api_url());
+    let cache_dir = tempfile::tempdir()?;
+
+    progress("cold starts (cached and uncached)");
+    let cold_starts = cold_start::measure(&launcher, cache_dir.path()).await?;
+
+    let session = launcher
+        .start(ComponentCache::Dir(cache_dir.path()))
+        .await?;
+    session.list_tools().await?;
+    let idle_peak_rss = peak_rss(session.pid())?;
+    let keep_alive = floor.keep_alive().await?;
+    let probes = [
+        Probe::list_operations(),
+        Probe::operation_status(&operation_id),
+    ];
+    progress("per-call latency");
+    let latency = latency::measure(&session, &floor, &keep_alive, &probes).await?;
+    progress("concurrency");
+    let concurrency = concurrency::measure(&session, &floor, &probes[0]).await?;
+    let loaded_peak_rss = peak_rss(session.pid())?;
+    session.close().await?;
+
+    Ok(Report {
+        machine,
+        load_at_end: machine::load_average()?,
+        latency,
+        cold_starts,
+        concurrency,
+        footprint: Footprint {
+            idle_peak_rss,
+            loaded_peak_rss,
+            component_bytes: file_size(&binaries.component)?,
+            host_bytes: file_size(&binaries.host)?,
+        },
+    })
+}
+
+/// Starts a local data load on the backend, waits until it has finished (so that its status no
+/// longer changes under the measurement) and returns its id.
+async fn finished_data_load(floor: &Floor) -> Result<String> {
+    let body = floor
+        .post_json(
+            "/data/load",
+            &json!({ "symbol": "AAPL", "timeframe": "1h", "mode": "local" }),
+        )
+        .await?;
+    let started: Value = serde_json::from_slice(&body)?;
+    let id = started["data"]["operation_id"]
+        .as_str()
+        .context("no data.operation_id in the data-load answer")?
+        .to_owned();
+    for _ in 0..SEED_POLLS {
+        let status: Value =
+            serde_json::from_slice(&floor.get_fresh(&format!("/operations/{id}")).await?)?;
+        if status["data"]["status"] != "pending" && status["data"]["status"] != "running" {
+            return Ok(id);
+        }
+        tokio::time::sleep(SEED_POLL_INTERVAL).await;
+    }
+    bail!("the data load {id} did not finish")
+}
+
+fn progress(stage: &str) {
+    eprintln!("ktrdr-bench: {stage} …");
+}

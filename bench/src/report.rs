@@ -1,0 +1,257 @@
+//! The report: the run's figures as markdown tables, and each target met or missed.
+
+use std::fmt::Write;
+
+use crate::cold_start::{ColdStart, ColdStarts, SPAWNS};
+use crate::concurrency::ConcurrencyRow;
+use crate::footprint::Footprint;
+use crate::latency::LatencyRow;
+use crate::machine::Machine;
+
+/// Host overhead over the fresh-connection floor at p50, µs.
+const TARGET_OVERHEAD_P50_MICROS: f64 = 100.0;
+/// Cached cold start to the `initialize` result at p50, ms.
+const TARGET_COLD_START_MILLIS: f64 = 20.0;
+/// The concurrency level the throughput target is set at.
+const TARGET_IN_FLIGHT: usize = 16;
+/// Host throughput as a share of the floor's at [`TARGET_IN_FLIGHT`], %.
+const TARGET_THROUGHPUT_PERCENT: f64 = 70.0;
+/// Peak RSS under the 64-in-flight load, MB (10⁶ bytes).
+const TARGET_LOADED_RSS_MB: f64 = 40.0;
+/// The release component's size, KB (10³ bytes).
+const TARGET_COMPONENT_KB: f64 = 300.0;
+
+/// Everything one run measured.
+pub struct Report {
+    /// Where and when.
+    pub machine: Machine,
+    /// The 1/5/15-minute load averages when the run ended.
+    pub load_at_end: String,
+    /// Sequential per-call latency by tool.
+    pub latency: Vec<LatencyRow>,
+    /// Start-up times.
+    pub cold_starts: ColdStarts,
+    /// Throughput by calls in flight.
+    pub concurrency: Vec<ConcurrencyRow>,
+    /// Memory and sizes.
+    pub footprint: Footprint,
+}
+
+/// Renders `report` as markdown.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    write_header(&mut out, report);
+    write_latency(&mut out, &report.latency);
+    write_cold_starts(&mut out, &report.cold_starts);
+    write_concurrency(&mut out, &report.concurrency);
+    write_footprint(&mut out, &report.footprint);
+    write_targets(&mut out, report);
+    out
+}
+
+fn write_header(out: &mut String, report: &Report) {
+    let machine = &report.machine;
+    let _ = writeln!(out, "## ktrdr-mcp benchmarks\n");
+    let _ = writeln!(
+        out,
+        "{} · {} cores (nproc) · load average {} at start, {} at end\n",
+        machine.date, machine.cores, machine.load_at_start, report.load_at_end
+    );
+    let _ = writeln!(
+        out,
+        "Host: `ktrdr-mcp` over stdio, driven by an rmcp client; backend: `ktrdr-backend` on \
+         loopback. Floor: the same HTTP request from native Rust (hyper HTTP/1.1). Routes and \
+         floors alternate in blocks within this run. µs = microseconds; KB/MB = 10³/10⁶ bytes.\n"
+    );
+}
+
+fn write_latency(out: &mut String, rows: &[LatencyRow]) {
+    let _ = writeln!(out, "### Per-call latency, one call at a time (µs)\n");
+    let _ = writeln!(out, "| tool | route | calls | p50 | p95 | p99 |");
+    let _ = writeln!(out, "|---|---|--:|--:|--:|--:|");
+    for row in rows {
+        for (route, p) in [
+            ("`ktrdr-mcp` tools/call", &row.host),
+            ("floor: direct, fresh connection", &row.direct),
+            ("floor: direct, keep-alive", &row.keep_alive),
+        ] {
+            let _ = writeln!(
+                out,
+                "| {} | {route} | {} | {:.0} | {:.0} | {:.0} |",
+                row.tool, row.calls, p.p50, p.p95, p.p99
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n### Host overhead over the like-for-like floor (fresh connection per request)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| tool | p50 host − floor | p95 host − floor | p99 host − floor | p50 ratio | p95 ratio | p99 ratio |"
+    );
+    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|");
+    for row in rows {
+        let (host, floor) = (&row.host, &row.direct);
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} µs | {:.0} µs | {:.0} µs | {:.2}× | {:.2}× | {:.2}× |",
+            row.tool,
+            host.p50 - floor.p50,
+            host.p95 - floor.p95,
+            host.p99 - floor.p99,
+            host.p50 / floor.p50,
+            host.p95 / floor.p95,
+            host.p99 / floor.p99,
+        );
+    }
+}
+
+fn write_cold_starts(out: &mut String, starts: &ColdStarts) {
+    let _ = writeln!(
+        out,
+        "\n### Cold start: spawn → result (ms, {SPAWNS} spawns each, alternating)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| compiled component | `initialize` p50 | `initialize` p95 | first `tools/list` p50 | first `tools/list` p95 |"
+    );
+    let _ = writeln!(out, "|---|--:|--:|--:|--:|");
+    for (kind, start) in [
+        ("cached (`--cache-dir`, warm)", &starts.cached),
+        ("uncached (`--no-cache`)", &starts.uncached),
+    ] {
+        let ColdStart {
+            initialize,
+            tools_list,
+        } = start;
+        let _ = writeln!(
+            out,
+            "| {kind} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            millis(initialize.p50),
+            millis(initialize.p95),
+            millis(tools_list.p50),
+            millis(tools_list.p95)
+        );
+    }
+}
+
+fn write_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
+    let calls = rows.first().map_or(0, |row| row.calls);
+    let _ = writeln!(
+        out,
+        "\n### Concurrency: `list_operations`, one MCP session ({calls} calls per route and level)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| in flight | host calls/s | host p99 (µs) | floor (fresh conn.) calls/s | floor p99 (µs) | host / floor |"
+    );
+    let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|");
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} % |",
+            row.in_flight,
+            row.host.calls_per_second,
+            row.host.p99,
+            row.direct.calls_per_second,
+            row.direct.p99,
+            throughput_percent(row)
+        );
+    }
+}
+
+fn write_footprint(out: &mut String, footprint: &Footprint) {
+    let _ = writeln!(out, "\n### Memory and size\n");
+    let _ = writeln!(out, "| figure | value |");
+    let _ = writeln!(out, "|---|--:|");
+    let _ = writeln!(
+        out,
+        "| host peak RSS (VmHWM), idle after `initialize` + `tools/list` | {:.1} MB |",
+        megabytes(footprint.idle_peak_rss)
+    );
+    let _ = writeln!(
+        out,
+        "| host peak RSS (VmHWM) after the runs up to 64 in flight | {:.1} MB |",
+        megabytes(footprint.loaded_peak_rss)
+    );
+    let _ = writeln!(
+        out,
+        "| release component (`ktrdr_tools.wasm`) | {:.1} KB |",
+        kilobytes(footprint.component_bytes)
+    );
+    let _ = writeln!(
+        out,
+        "| host binary (`ktrdr-mcp`, component embedded) | {:.1} MB |",
+        megabytes(footprint.host_bytes)
+    );
+}
+
+fn write_targets(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "\n### Targets\n");
+    let _ = writeln!(out, "| target | measured | met |");
+    let _ = writeln!(out, "|---|--:|:-:|");
+    let mut target = |name: String, measured: String, met: bool| {
+        let verdict = if met { "yes" } else { "**no**" };
+        let _ = writeln!(out, "| {name} | {measured} | {verdict} |");
+    };
+    for row in &report.latency {
+        let overhead = row.host.p50 - row.direct.p50;
+        target(
+            format!(
+                "`{}` overhead over the floor, p50 ≤ {TARGET_OVERHEAD_P50_MICROS:.0} µs",
+                row.tool
+            ),
+            format!("{overhead:.0} µs"),
+            overhead <= TARGET_OVERHEAD_P50_MICROS,
+        );
+    }
+    let cold = millis(report.cold_starts.cached.initialize.p50);
+    target(
+        format!("cached cold start to `initialize`, p50 ≤ {TARGET_COLD_START_MILLIS:.0} ms"),
+        format!("{cold:.1} ms"),
+        cold <= TARGET_COLD_START_MILLIS,
+    );
+    if let Some(row) = report
+        .concurrency
+        .iter()
+        .find(|row| row.in_flight == TARGET_IN_FLIGHT)
+    {
+        let percent = throughput_percent(row);
+        target(
+            format!(
+                "{TARGET_IN_FLIGHT} in flight: throughput ≥ {TARGET_THROUGHPUT_PERCENT:.0} % of the floor's"
+            ),
+            format!("{percent:.0} %"),
+            percent >= TARGET_THROUGHPUT_PERCENT,
+        );
+    }
+    let loaded = megabytes(report.footprint.loaded_peak_rss);
+    target(
+        format!("peak RSS under load ≤ {TARGET_LOADED_RSS_MB:.0} MB"),
+        format!("{loaded:.1} MB"),
+        loaded <= TARGET_LOADED_RSS_MB,
+    );
+    let component = kilobytes(report.footprint.component_bytes);
+    target(
+        format!("component ≤ {TARGET_COMPONENT_KB:.0} KB"),
+        format!("{component:.1} KB"),
+        component <= TARGET_COMPONENT_KB,
+    );
+}
+
+fn throughput_percent(row: &ConcurrencyRow) -> f64 {
+    100.0 * row.host.calls_per_second / row.direct.calls_per_second
+}
+
+fn millis(micros: f64) -> f64 {
+    micros / 1e3
+}
+
+fn kilobytes(bytes: u64) -> f64 {
+    bytes as f64 / 1e3
+}
+
+fn megabytes(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}

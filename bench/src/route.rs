@@ -1,0 +1,29 @@
+//! The routes a probe's request can take to the backend: through the host, or directly.
+
+use anyhow::Result;
+
+use crate::floor::{Floor, KeepAlive};
+use crate::mcp_driver::Session;
+use crate::probe::Probe;
+
+/// One way of making a probe's request.
+#[derive(Clone, Copy)]
+pub enum Route<'a> {
+    /// A `tools/call` through `ktrdr-mcp` over stdio.
+    Host(&'a Session),
+    /// The HTTP request directly, on a fresh TCP connection (like the component's wasi-http).
+    Direct(&'a Floor),
+    /// The HTTP request directly, on one kept-alive connection.
+    DirectKeepAlive(&'a KeepAlive),
+}
+
+impl Route<'_> {
+    /// Makes `probe`'s request once, reading the whole answer.
+    pub async fn call(self, probe: &Probe) -> Result<()> {
+        match self {
+            Route::Host(session) => session.call(probe.tool, &probe.arguments).await,
+            Route::Direct(floor) => floor.get_fresh(&probe.http_path).await.map(drop),
+            Route::DirectKeepAlive(connection) => connection.get(&probe.http_path).await.map(drop),
+        }
+    }
+}
