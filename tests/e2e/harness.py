@@ -37,11 +37,11 @@ def backend_binary() -> str:
 class Backend:
     """The reference backend on a free loopback port, with seeded sample data in a temp dir."""
 
-    def __init__(self, *extra_args: str) -> None:
+    def __init__(self, *extra_args: str, port: int = 0) -> None:
         self._extra_args = extra_args
         self._dir = ""
         self._process: subprocess.Popen[str] | None = None
-        self.port = 0
+        self.port = port
 
     @property
     def api_url(self) -> str:
@@ -54,7 +54,7 @@ class Backend:
         self._process = subprocess.Popen(
             [
                 backend_binary(),
-                "--port", "0",
+                "--port", str(self.port),
                 "--data-dir", dirs["data"],
                 "--models-dir", dirs["models"],
                 "--strategies-dir", dirs["strategies"],
@@ -91,3 +91,42 @@ def host_parameters(api_url: str, *extra_args: str) -> StdioServerParameters:
         args=list(extra_args),
         env={"KTRDR_API_URL": api_url, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
     )
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of process `pid` in KiB (`VmRSS` in `/proc/<pid>/status`)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"process {pid} reports no VmRSS")
+
+
+def host_pid() -> int:
+    """The pid of the one host process this test process has spawned (e.g. through the MCP SDK)."""
+    binary = os.path.realpath(host_binary())
+    children = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            exe = os.path.realpath(status.parent / "exe")
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == os.getpid() and exe == binary:
+            children.append(int(status.parent.name))
+    if len(children) != 1:
+        raise RuntimeError(f"expected one running host child process, found {children}")
+    return children[0]
+
+
+def component_path(name: str) -> str:
+    """Path of a host test component (`host/test-components`, e.g. `probe`), built on first use."""
+    out = _target_dir() / "test-components"
+    path = out / "wasm32-wasip2" / "release" / f"{name}.wasm"
+    if not path.is_file():
+        manifest = REPO / "host" / "test-components" / "Cargo.toml"
+        subprocess.run(
+            ["cargo", "build", "--release", "--target", "wasm32-wasip2", "--manifest-path", str(manifest),
+             "--target-dir", str(out)],
+            check=True,
+        )
+    return str(path)

@@ -58,10 +58,15 @@ class ToolSession:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, backend_url: str, mode: str, say: Callable[[str], None] = lambda _line: None
+        cls,
+        backend_url: str,
+        mode: str,
+        say: Callable[[str], None] = lambda _line: None,
+        host_args: tuple[str, ...] = (),
     ) -> AsyncIterator[ToolSession]:
-        """Spawn the host on `backend_url` and connect with `mode` ("legacy": initialize; "auto": discover)."""
-        async with Client(host_parameters(backend_url), mode=mode) as client:
+        """Spawn the host on `backend_url` (with extra `host_args`) and connect with `mode`
+        ("legacy": initialize; "auto": discover)."""
+        async with Client(host_parameters(backend_url, *host_args), mode=mode) as client:
             listing = await client.list_tools()
             yield cls(client, {tool.name: tool for tool in listing.tools}, backend_url, say)
 
