@@ -24,13 +24,15 @@ pub struct LatencyRow {
     pub calls: usize,
     /// Through `ktrdr-mcp`.
     pub host: Percentiles,
+    /// An MCP `ping` through `ktrdr-mcp`, interleaved with this tool's calls.
+    pub ping: Percentiles,
     /// Direct, a fresh connection per request (the like-for-like floor).
     pub direct: Percentiles,
     /// Direct, one kept-alive connection.
     pub keep_alive: Percentiles,
 }
 
-/// Measures every probe, one call in flight, over the three routes.
+/// Measures every probe, one call in flight, over the host, a `ping` and both floors.
 pub async fn measure(
     session: &Session,
     floor: &Floor,
@@ -39,6 +41,7 @@ pub async fn measure(
 ) -> Result<Vec<LatencyRow>> {
     let routes = [
         Route::Host(session),
+        Route::HostPing(session),
         Route::Direct(floor),
         Route::DirectKeepAlive(keep_alive),
     ];
@@ -46,7 +49,7 @@ pub async fn measure(
     for probe in probes {
         interleaved(&routes, probe, 1, 1, WARM_UP).await?;
         let samples = interleaved(&routes, probe, 1, ROUNDS, BLOCK).await?;
-        let [host, direct, keep_alive] = samples.as_slice() else {
+        let [host, ping, direct, keep_alive] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         let percentiles = |sample: &Sample| Percentiles::of(&sample.latencies);
@@ -54,6 +57,7 @@ pub async fn measure(
             tool: probe.tool,
             calls: host.latencies.len(),
             host: percentiles(host),
+            ping: percentiles(ping),
             direct: percentiles(direct),
             keep_alive: percentiles(keep_alive),
         });

@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use rmcp::model::{CallToolRequestParams, JsonObject};
+use rmcp::model::{CallToolRequestParams, ClientRequest, JsonObject, PingRequest};
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
@@ -80,6 +80,15 @@ impl Session {
             .await
             .context("tools/list timed out")??;
         Ok(listed.tools.len())
+    }
+
+    /// Sends an MCP `ping`: the stdio and JSON-RPC round trip alone, no component involved.
+    pub async fn ping(&self) -> Result<()> {
+        let ping = ClientRequest::PingRequest(PingRequest::default());
+        tokio::time::timeout(PATIENCE, self.client.send_request(ping))
+            .await
+            .context("ping timed out")??;
+        Ok(())
     }
 
     /// Calls `tool` with `arguments`; a tool error is an error.

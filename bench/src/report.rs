@@ -72,6 +72,7 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
     for row in rows {
         for (route, p) in [
             ("`ktrdr-mcp` tools/call", &row.host),
+            ("`ktrdr-mcp` ping (MCP stdio round trip alone)", &row.ping),
             ("floor: direct, fresh connection", &row.direct),
             ("floor: direct, keep-alive", &row.keep_alive),
         ] {
@@ -88,14 +89,14 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
     );
     let _ = writeln!(
         out,
-        "| tool | p50 host − floor | p95 host − floor | p99 host − floor | p50 ratio | p95 ratio | p99 ratio |"
+        "| tool | p50 host − floor | p95 host − floor | p99 host − floor | p50 ratio | p95 ratio | p99 ratio | p50 of a ping (stdio alone) |"
     );
-    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let (host, floor) = (&row.host, &row.direct);
         let _ = writeln!(
             out,
-            "| {} | {:.0} µs | {:.0} µs | {:.0} µs | {:.2}× | {:.2}× | {:.2}× |",
+            "| {} | {:.0} µs | {:.0} µs | {:.0} µs | {:.2}× | {:.2}× | {:.2}× | {:.0} µs |",
             row.tool,
             host.p50 - floor.p50,
             host.p95 - floor.p95,
@@ -103,6 +104,7 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
             host.p50 / floor.p50,
             host.p95 / floor.p95,
             host.p99 / floor.p99,
+            row.ping.p50,
         );
     }
 }

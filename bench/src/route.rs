@@ -11,6 +11,8 @@ use crate::probe::Probe;
 pub enum Route<'a> {
     /// A `tools/call` through `ktrdr-mcp` over stdio.
     Host(&'a Session),
+    /// An MCP `ping` through `ktrdr-mcp` instead of the call: the stdio round trip alone.
+    HostPing(&'a Session),
     /// The HTTP request directly, on a fresh TCP connection (like the component's wasi-http).
     Direct(&'a Floor),
     /// The HTTP request directly, on one kept-alive connection.
@@ -18,10 +20,12 @@ pub enum Route<'a> {
 }
 
 impl Route<'_> {
-    /// Makes `probe`'s request once, reading the whole answer.
+    /// Makes `probe`'s request once (or, for [`Route::HostPing`], a `ping`), reading the whole
+    /// answer.
     pub async fn call(self, probe: &Probe) -> Result<()> {
         match self {
             Route::Host(session) => session.call(probe.tool, &probe.arguments).await,
+            Route::HostPing(session) => session.ping().await,
             Route::Direct(floor) => floor.get_fresh(&probe.http_path).await.map(drop),
             Route::DirectKeepAlive(connection) => connection.get(&probe.http_path).await.map(drop),
         }
