@@ -51,10 +51,9 @@ pub fn render(report: &Report) -> String {
 
 fn write_header(out: &mut String, report: &Report) {
     let machine = &report.machine;
-    let _ = writeln!(out, "## ktrdr-mcp benchmarks\n");
     let _ = writeln!(
         out,
-        "{} · {} cores (nproc) · load average {} at start, {} at end\n",
+        "**ktrdr-mcp benchmarks** · {} · {} cores (nproc) · load average {} at start, {} at end\n",
         machine.date, machine.cores, machine.load_at_start, report.load_at_end
     );
     let _ = writeln!(
