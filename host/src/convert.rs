@@ -789,3 +789,227 @@ mod tests {
             .is_err());
     }
 }
+
+#[cfg(test)]
+mod prop_tests {
+    //! Properties of the conversion over the served component's six tools: any JSON arguments
+    //! convert or fail with an error naming an argument, never a panic; valid values survive
+    //! JSON → WIT → JSON → WIT for every parameter and result type.
+
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::ComponentSource;
+    use crate::interface::{ComponentInterface, ExportedFunction};
+
+    /// The bundled tools component's interface, decoded once.
+    fn interface() -> &'static ComponentInterface {
+        static DECODED: OnceLock<ComponentInterface> = OnceLock::new();
+        DECODED.get_or_init(|| {
+            let bytes = crate::runtime::component_bytes(&ComponentSource::Bundled).unwrap();
+            ComponentInterface::decode(&bytes).unwrap()
+        })
+    }
+
+    /// A function's parameters as the server converts them: name, type, documented range.
+    fn params(function: &ExportedFunction) -> Vec<(&str, &Type, Option<IntRange>)> {
+        function
+            .function
+            .params
+            .iter()
+            .map(|p| {
+                let range = function.docs.params.get(&p.name).and_then(|d| d.range);
+                (p.name.as_str(), &p.ty, range)
+            })
+            .collect()
+    }
+
+    /// Arbitrary JSON, nested a few levels.
+    fn any_json() -> BoxedStrategy<Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            "(op_|data_load|hour1|training|AAPL|1000|-1|null)".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_-]{0,10}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+        .boxed()
+    }
+
+    /// JSON that is a valid value of `ty` (integers within `range`).
+    fn valid_json(ty: Type, range: Option<IntRange>) -> BoxedStrategy<Value> {
+        let resolve = &interface().resolve;
+        if let Some((min, max)) = narrowed_range(&ty, range) {
+            return (min..=max)
+                .prop_map(|n| match u64::try_from(n) {
+                    Ok(n) => Value::from(n),
+                    Err(_) => Value::from(n as i64),
+                })
+                .boxed();
+        }
+        if is_json_alias(resolve, &ty) {
+            // A top-level null is an absent value, which only an option may be.
+            return any_json()
+                .prop_filter("null is absence", |v| !v.is_null())
+                .boxed();
+        }
+        let finite = prop::num::f64::NORMAL | prop::num::f64::SUBNORMAL | prop::num::f64::ZERO;
+        match ty {
+            Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+            Type::F64 => finite.prop_map(Value::from).boxed(),
+            Type::F32 => any::<f32>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| Value::from(f64::from(f)))
+                .boxed(),
+            Type::Char => any::<char>().prop_map(|c| Value::String(c.into())).boxed(),
+            Type::String => ".{0,24}".prop_map(Value::String).boxed(),
+            Type::Id(id) => match resolve.types[id].kind.clone() {
+                TypeDefKind::Type(inner) => valid_json(inner, range),
+                TypeDefKind::Option(inner) => {
+                    prop_oneof![Just(Value::Null), valid_json(inner, range)].boxed()
+                }
+                TypeDefKind::List(inner) => prop::collection::vec(valid_json(inner, range), 0..4)
+                    .prop_map(Value::Array)
+                    .boxed(),
+                TypeDefKind::Enum(e) => {
+                    let names: Vec<Value> =
+                        e.cases.iter().map(|c| json_name(&c.name).into()).collect();
+                    prop::sample::select(names).boxed()
+                }
+                TypeDefKind::Record(r) => {
+                    let fields: Vec<_> = r
+                        .fields
+                        .iter()
+                        .map(|f| (Just(json_name(&f.name)), valid_json(f.ty, None)))
+                        .collect();
+                    fields
+                        .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
+                        .boxed()
+                }
+                other => panic!(
+                    "the tools' WIT has no {} types; extend valid_json",
+                    other.as_str()
+                ),
+            },
+            other => panic!("unexpected type {other:?}"),
+        }
+    }
+
+    /// A tool's index and valid arguments for it.
+    fn valid_call() -> impl Strategy<Value = (usize, Map<String, Value>)> {
+        (0..interface().functions.len()).prop_flat_map(|index| {
+            let fields: Vec<_> = params(&interface().functions[index])
+                .into_iter()
+                .map(|(name, ty, range)| (Just(json_name(name)), valid_json(*ty, range)))
+                .collect();
+            (
+                Just(index),
+                fields.prop_map(|pairs| pairs.into_iter().collect()),
+            )
+        })
+    }
+
+    /// A success or error type of one of the tools, and a valid JSON value of it.
+    fn result_value() -> impl Strategy<Value = (Type, Value)> {
+        let types: Vec<Type> = interface()
+            .functions
+            .iter()
+            .flat_map(|f| [f.outcome.ok, f.outcome.err])
+            .flatten()
+            .collect();
+        prop::sample::select(types).prop_flat_map(|ty| (Just(ty), valid_json(ty, None)))
+    }
+
+    /// The first segment of an error path (`symbols[2].x` → `symbols`).
+    fn head(path: &str) -> &str {
+        path.split(['.', '[']).next().unwrap_or(path)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1000)
+        ))]
+
+        #[test]
+        fn valid_arguments_convert_and_round_trip((index, arguments) in valid_call()) {
+            let function = &interface().functions[index];
+            let converter = Converter::new(&interface().resolve);
+            let params = params(function);
+            let vals = converter
+                .fields_from_json(params.iter().copied(), &arguments, "")
+                .map_err(|e| TestCaseError::fail(format!("{}: {e}", function.tool_name)))?;
+            for ((name, ty, range), val) in params.iter().zip(&vals) {
+                let back = converter.json_from_val(ty, val);
+                let again = converter.val_from_json(ty, &back, name, *range);
+                prop_assert_eq!(again.as_ref(), Ok(val), "{} {}", name, back);
+            }
+        }
+
+        #[test]
+        fn result_values_round_trip_wit_json_wit((ty, json) in result_value()) {
+            let converter = Converter::new(&interface().resolve);
+            let val = converter
+                .val_from_json(&ty, &json, "result", None)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let back = converter.json_from_val(&ty, &val);
+            let again = converter.val_from_json(&ty, &back, "result", None);
+            prop_assert_eq!(again.as_ref(), Ok(&val));
+            prop_assert_eq!(converter.json_from_val(&ty, &val), back);
+        }
+
+        #[test]
+        fn any_arguments_convert_or_name_the_argument(
+            (index, mut arguments) in valid_call(),
+            key in prop_oneof!["[a-z_-]{0,12}".boxed(), ".{0,6}".boxed()],
+            replace_existing in any::<prop::sample::Index>(),
+            value in any_json(),
+            use_existing in any::<bool>(),
+        ) {
+            let function = &interface().functions[index];
+            let params = params(function);
+            let key = match (use_existing, arguments.keys().nth(replace_existing.index(arguments.len().max(1)))) {
+                (true, Some(existing)) => existing.clone(),
+                _ => key,
+            };
+            arguments.insert(key.clone(), value);
+            let converter = Converter::new(&interface().resolve);
+            match converter.fields_from_json(params.iter().copied(), &arguments, "") {
+                Ok(vals) => prop_assert_eq!(vals.len(), params.len()),
+                Err(error) => {
+                    prop_assert!(
+                        arguments.contains_key(&error.path)
+                            || params.iter().any(|(name, _, _)| json_name(name) == head(&error.path)),
+                        "{} does not name an argument", error.path
+                    );
+                    prop_assert!(!error.expected.is_empty());
+                    prop_assert!(!error.to_string().is_empty());
+                }
+            }
+        }
+
+        #[test]
+        fn any_json_against_any_parameter_type_never_panics(index in 0..interface().functions.len(), value in any_json()) {
+            let function = &interface().functions[index];
+            let converter = Converter::new(&interface().resolve);
+            for (name, ty, range) in params(function) {
+                if let Err(error) = converter.val_from_json(ty, &value, name, range) {
+                    prop_assert_eq!(head(&error.path), name);
+                }
+            }
+            let object = json!({ "arguments": value });
+            let _ = converter.fields_from_json(params(function).into_iter(), object.as_object().unwrap(), "");
+        }
+    }
+}

@@ -60,8 +60,10 @@ def call_of(index: int, known_id: str) -> tuple[dict[str, Any], Check, bool]:
         return tool_call("list_operations", {"limit": 0}), failed_with("invalid_argument"), False
     if kind == 7:
         return tool_call("get_operation_results", {"operation_id": " "}), failed_with("invalid_argument"), False
-    if kind == 8:
+    if kind == 8 and index % 20 == 8:
         return tool_call("no_such_tool", {}), rpc_error(-32602), False
+    if kind == 8:
+        return {"method": "tools/call", "params": "not an object"}, rpc_error(-32600), False
     if index % 100 == 9:
         load = {"symbol": "AAPL", "timeframe": "day1", "mode": "local"}
         return tool_call("trigger_data_loading", load), succeeded, True
