@@ -15,7 +15,7 @@ VENV         := .venv
 PYTHON       := $(VENV)/bin/python
 
 .PHONY: help setup setup-rust setup-python setup-node build component host backend test \
-        test-unit test-contract test-host test-e2e quality docs demo bench fuzz soak data clean
+        test-fuzz test-unit test-contract test-host test-e2e quality docs demo bench fuzz soak data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -51,10 +51,31 @@ host: component ## The MCP host binary (target/native/ktrdr-mcp)
 backend: ## The reference backend binary (target/native/ktrdr-backend)
 	$(CARGO) build $(NATIVE) -p ktrdr-backend
 
-test: setup build quality test-unit test-contract test-host test-e2e ## Everything CI checks
+test: setup build quality test-unit test-fuzz test-contract test-host test-e2e ## Everything CI checks
 
 test-unit: component ## Component unit tests (native) and checks of the built component
 	$(CARGO) test $(NATIVE) -p ktrdr-tools -p package-docs
+
+test-fuzz: ## Replay the fuzz targets' seeds and regressions plus 100 000 seeded mutations each (stable)
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(CARGO) clippy $(NATIVE) --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
+	$(CARGO) test $(NATIVE) --manifest-path fuzz/Cargo.toml
+
+FUZZ_TARGETS := responses config request_paths
+FUZZ_SECONDS ?= 60
+SOAK_CALLS   ?= 100000
+
+fuzz: component ## libFuzzer, FUZZ_SECONDS (60) per target, and 20x the host proptest cases; crashes go to fuzz/artifacts/
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$target && \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir fuzz -s none $$target fuzz/corpus/$$target fuzz/seeds/$$target \
+	    -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
+	PROPTEST_CASES=20000 $(CARGO) test $(NATIVE) -p ktrdr-mcp --bin ktrdr-mcp prop_tests
+
+soak: build setup-python ## The load test at SOAK_CALLS (100 000) calls, 32 in flight, with its figures
+	SOAK_CALLS=$(SOAK_CALLS) $(PYTHON) -m pytest -p no:cacheprovider -q -s tests/e2e/test_load.py
 
 test-contract: backend ## Backend contract tests against the real binary
 	$(CARGO) test $(NATIVE) -p ktrdr-backend
