@@ -203,15 +203,12 @@ async fn notifications_cancelled_stops_the_call_in_flight() {
         session.response(9).await["result"]["structuredContent"]["text"],
         "after"
     );
-    let deadline = std::time::Instant::now() + common::PATIENCE;
-    while !session.stderr().contains("was cancelled by the client") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the spinning call was not stopped: {}",
-            session.stderr()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    session
+        .wait_for_stderr(
+            "was cancelled by the client",
+            "the spinning call was not stopped",
+        )
+        .await;
     assert_eq!(session.close().await, Some(0));
 }
 

@@ -296,6 +296,20 @@ impl RawSession {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Waits until the host's stderr contains `needle`; panics with `what` and the log after
+    /// [`PATIENCE`]. Stderr is read by a task of its own, so a line may land after a response.
+    pub async fn wait_for_stderr(&self, needle: &str, what: &str) {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while !self.stderr().contains(needle) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}; stderr: {}",
+                self.stderr()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Sends one line.
     pub async fn send(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin is closed");
