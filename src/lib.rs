@@ -41,10 +41,12 @@ pub mod validate;
 
 /// The doc comments of `wit/ktrdr.wit`, in the `package-docs` custom section that WIT decoders
 /// (`wasm-tools component wit`, `wit-parser`, the host) restore docs from: the component binary
-/// format keeps the interface's types but not its docs. Written by `build.rs`. (On wasm a
-/// `link_section` static becomes a custom section, not data.)
+/// format keeps the interface's types but not its docs. Written by `build.rs`.
+///
+/// On wasm a `link_section` static becomes a custom section. Being `pub` makes rustc emit it;
+/// it is not `#[used]`, which would also keep a copy of its bytes in the data segment.
 #[cfg(target_arch = "wasm32")]
 #[link_section = "package-docs"]
-#[used]
-static PACKAGE_DOCS: [u8; include_bytes!(concat!(env!("OUT_DIR"), "/package-docs")).len()] =
+#[doc(hidden)]
+pub static PACKAGE_DOCS: [u8; include_bytes!(concat!(env!("OUT_DIR"), "/package-docs")).len()] =
     *include_bytes!(concat!(env!("OUT_DIR"), "/package-docs"));
