@@ -338,7 +338,8 @@ pub fn training_config(value: Option<&str>) -> Result<Option<bool>, ApiError> {
     let Some(text) = value.map(str::trim).filter(|text| !text.is_empty()) else {
         return Ok(None);
     };
-    let object = match serde_json::from_str::<Value>(text) {
+    // `from_slice`, not `from_str`: the component then carries one JSON parser, not two.
+    let object = match serde_json::from_slice::<Value>(text.as_bytes()) {
         Ok(Value::Null) => return Ok(None),
         Ok(Value::Object(object)) => object,
         _ => {
