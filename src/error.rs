@@ -10,6 +10,7 @@
 //! 2. `{"detail": [{"loc": [...], "msg": "...", ...}, ...]}` (request validation, HTTP 422);
 //! 3. `{"success": false, "error": {"code", "message", "details"}}` (the KTRDR envelope).
 
+use crate::json;
 use crate::tools::{ErrorCode, ToolError};
 use serde_json::{json, Map, Value};
 
@@ -297,7 +298,7 @@ fn object_text(value: Value) -> String {
             map
         }
     };
-    Value::Object(object).to_string()
+    json::text(&Value::Object(object))
 }
 
 /// The reason and details read from an error body.
@@ -315,7 +316,7 @@ impl ErrorBody {
             Ok(Value::Object(object)) => Self::from_object(object),
             Ok(other) => ErrorBody {
                 reason: "the error body is not a JSON object".to_owned(),
-                details: json!({ "body": bounded(other) }),
+                details: json!({ "body": bounded(&other) }),
             },
             Err(_) => {
                 let text = String::from_utf8_lossy(body);
@@ -334,7 +335,7 @@ impl ErrorBody {
         }
     }
 
-    fn from_object(mut object: Map<String, Value>) -> Self {
+    fn from_object(object: Map<String, Value>) -> Self {
         if let Some(Value::Object(envelope)) = object.get("error") {
             let code = envelope.get("code").and_then(Value::as_str).unwrap_or("");
             let text = envelope
@@ -349,7 +350,7 @@ impl ErrorBody {
             let mut details = Map::new();
             for key in ["code", "message", "details"] {
                 if let Some(value) = envelope.get(key) {
-                    details.insert(key.to_owned(), bounded(value.clone()));
+                    details.insert(key.to_owned(), bounded(value));
                 }
             }
             return ErrorBody {
@@ -357,22 +358,19 @@ impl ErrorBody {
                 details: Value::Object(details),
             };
         }
-        match object.remove("detail") {
-            Some(Value::String(text)) => ErrorBody {
-                reason: text.clone(),
-                details: json!({ "detail": bounded(Value::String(text)) }),
-            },
-            Some(Value::Array(fields)) => ErrorBody {
-                reason: summarise_field_errors(&fields),
-                details: json!({ "detail": bounded(Value::Array(fields)) }),
-            },
-            Some(other) => ErrorBody {
-                reason: other.to_string(),
-                details: json!({ "detail": bounded(other) }),
+        // `get`, not `remove`: removing from the map would link in B-tree rebalancing.
+        match object.get("detail") {
+            Some(detail) => ErrorBody {
+                reason: match detail {
+                    Value::String(text) => text.clone(),
+                    Value::Array(fields) => summarise_field_errors(fields),
+                    other => json::text(other),
+                },
+                details: json!({ "detail": bounded(detail) }),
             },
             None => ErrorBody {
                 reason: "no error text in the body".to_owned(),
-                details: json!({ "body": bounded(Value::Object(object)) }),
+                details: json!({ "body": bounded(&Value::Object(object)) }),
             },
         }
     }
@@ -380,7 +378,7 @@ impl ErrorBody {
 
 /// `value` if it is small and shallow enough to pass on, else the start of its JSON text: so
 /// `details` stays readable by any JSON parser (serde_json refuses nesting deeper than 128).
-fn bounded(value: Value) -> Value {
+fn bounded(value: &Value) -> Value {
     fn depth(value: &Value, limit: usize) -> usize {
         if limit == 0 {
             return 1;
@@ -403,14 +401,14 @@ fn bounded(value: Value) -> Value {
             _ => 0,
         }
     }
-    if depth(&value, MAX_DETAILS_DEPTH) < MAX_DETAILS_DEPTH {
-        let text = value.to_string();
+    if depth(value, MAX_DETAILS_DEPTH) < MAX_DETAILS_DEPTH {
+        let text = json::text(value);
         if text.len() <= MAX_DETAILS_CHARS {
-            return value;
+            return value.clone();
         }
         return Value::String(text.chars().take(MAX_RAW_BODY_CHARS).collect());
     }
-    Value::String(value.to_string().chars().take(MAX_RAW_BODY_CHARS).collect())
+    Value::String(json::text(value).chars().take(MAX_RAW_BODY_CHARS).collect())
 }
 
 /// `loc: msg` of the first few FastAPI field errors, e.g.
@@ -427,7 +425,7 @@ fn summarise_field_errors(fields: &[Value]) -> String {
                     loc.iter()
                         .map(|part| match part {
                             Value::String(name) => name.clone(),
-                            other => other.to_string(),
+                            other => json::text(other),
                         })
                         .collect::<Vec<_>>()
                         .join(".")

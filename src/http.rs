@@ -256,7 +256,9 @@ impl HttpClient {
         use wasi::http::types::{RequestOptions, Scheme};
 
         let started = Instant::now();
-        let body = request.body().map(|body| body.to_string().into_bytes());
+        let body = request
+            .body()
+            .map(|body| crate::json::text(body).into_bytes());
         let mut headers = vec![("accept".to_owned(), b"application/json".to_vec())];
         if let Some(body) = &body {
             headers.push(("content-type".to_owned(), b"application/json".to_vec()));

@@ -24,12 +24,19 @@ pub struct Fields<'a> {
     path: &'a str,
 }
 
+/// `value` as compact JSON text, as its `Display` writes it. (`Display` also carries the pretty
+/// printer of `{:#}`, which this keeps out of the component.)
+pub fn text(value: &Value) -> String {
+    // Cannot fail: a `Value`'s keys are strings, and writing to memory has no I/O errors.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// A short description of a JSON value for error messages.
 fn describe(value: &Value) -> String {
     let text = match value {
         Value::Object(_) => return "an object".to_owned(),
         Value::Array(_) => return "an array".to_owned(),
-        other => other.to_string(),
+        other => text(other),
     };
     crate::error::one_line(&text, 40)
 }
@@ -184,7 +191,7 @@ impl<'a> Fields<'a> {
     pub fn opt_object_text(&self, key: &str) -> Result<Option<String>, ShapeError> {
         match self.get(key) {
             None => Ok(None),
-            Some(value @ Value::Object(_)) => Ok(Some(value.to_string())),
+            Some(value @ Value::Object(_)) => Ok(Some(text(value))),
             Some(other) => Err(self.wrong(key, "an object", other)),
         }
     }

@@ -377,7 +377,10 @@ pub fn training_config(value: Option<&str>) -> Result<Option<bool>, ApiError> {
         Some(Value::Bool(flag)) => Ok(Some(*flag)),
         Some(other) => Err(ApiError::invalid(
             PARAMETER,
-            format!("`{DETAILED_ANALYTICS}` must be true or false; got {other}"),
+            format!(
+                "`{DETAILED_ANALYTICS}` must be true or false; got {}",
+                crate::json::text(other)
+            ),
         )),
     }
 }
