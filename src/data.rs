@@ -5,10 +5,10 @@
 
 use crate::error::ApiError;
 use crate::http::{ApiRequest, Method};
-use crate::json::{Fields, ShapeError};
+use crate::json::{self, Fields, ShapeError};
 use crate::tools::{DataLoadStarted, DataMode, OperationType, Timeframe};
 use crate::validate;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// The backend's spelling of a timeframe: `1m 5m 15m 30m 1h 2h 4h 1d 1w 1M`.
 pub fn timeframe_name(timeframe: Timeframe) -> &'static str {
@@ -73,17 +73,17 @@ impl LoadArgs {
 
     /// `POST /data/load` with `{symbol, timeframe, mode[, start_date][, end_date]}`.
     pub fn request(&self) -> ApiRequest {
-        let mut body = json!({
-            "symbol": self.symbol,
-            "timeframe": timeframe_name(self.timeframe),
-            "mode": mode_name(self.mode),
-        });
+        let mut body = json::object([
+            ("symbol", Value::from(self.symbol.as_str())),
+            ("timeframe", Value::from(timeframe_name(self.timeframe))),
+            ("mode", Value::from(mode_name(self.mode))),
+        ]);
         if let Value::Object(fields) = &mut body {
             if let Some(start) = &self.start_date {
-                fields.insert("start_date".to_owned(), json!(start));
+                fields.insert("start_date".to_owned(), Value::from(start.as_str()));
             }
             if let Some(end) = &self.end_date {
-                fields.insert("end_date".to_owned(), json!(end));
+                fields.insert("end_date".to_owned(), Value::from(end.as_str()));
             }
         }
         ApiRequest::new(Method::Post, &["data", "load"]).with_json(body)
@@ -227,8 +227,8 @@ impl CachedDataQuery {
                 if let Value::Array(list) = &mut points {
                     keep_last(list, limit);
                 }
-                metadata.insert("points".to_owned(), json!(dates.len()));
-                metadata.insert("limited_by_client".to_owned(), json!(true));
+                metadata.insert("points".to_owned(), Value::from(dates.len()));
+                metadata.insert("limited_by_client".to_owned(), Value::Bool(true));
             }
         }
         Ok(CachedData {
@@ -288,6 +288,7 @@ impl<'a> DataClient<'a> {
 mod tests {
     use super::*;
     use crate::tools::ErrorCode;
+    use serde_json::json;
 
     #[test]
     fn load_request_uses_backend_spellings_and_defaults() {

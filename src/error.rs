@@ -12,7 +12,7 @@
 
 use crate::json;
 use crate::tools::{ErrorCode, ToolError};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// Longest piece of backend text quoted in a message, in characters.
 const MAX_QUOTED_CHARS: usize = 300;
@@ -211,25 +211,41 @@ impl ApiError {
     /// The specifics of this error as a JSON object.
     pub fn details(&self) -> Value {
         match self {
-            ApiError::InvalidArgument { parameter, problem } => {
-                json!({ "parameter": parameter, "problem": problem })
-            }
+            ApiError::InvalidArgument { parameter, problem } => json::object([
+                ("parameter", Value::from(*parameter)),
+                ("problem", Value::from(problem.as_str())),
+            ]),
             ApiError::Configuration {
                 variable,
                 value,
                 problem,
-            } => json!({ "variable": variable, "value": value, "problem": problem }),
+            } => json::object([
+                ("variable", Value::from(*variable)),
+                ("value", Value::from(value.as_str())),
+                ("problem", Value::from(problem.as_str())),
+            ]),
             ApiError::Backend { details, .. } => details.clone(),
-            ApiError::Unavailable { url, cause } => json!({ "url": url, "cause": cause }),
-            ApiError::Timeout { url, seconds } => json!({ "url": url, "timeout_seconds": seconds }),
-            ApiError::Blocked { origin, cause } => {
-                json!({ "origin": origin, "cause": cause })
-            }
+            ApiError::Unavailable { url, cause } => json::object([
+                ("url", Value::from(url.as_str())),
+                ("cause", Value::from(cause.as_str())),
+            ]),
+            ApiError::Timeout { url, seconds } => json::object([
+                ("url", Value::from(url.as_str())),
+                ("timeout_seconds", Value::from(*seconds)),
+            ]),
+            ApiError::Blocked { origin, cause } => json::object([
+                ("origin", Value::from(origin.as_str())),
+                ("cause", Value::from(cause.as_str())),
+            ]),
             ApiError::BadResponse {
                 endpoint,
                 status,
                 problem,
-            } => json!({ "endpoint": endpoint, "status": status, "problem": problem }),
+            } => json::object([
+                ("endpoint", Value::from(endpoint.as_str())),
+                ("status", Value::from(*status)),
+                ("problem", Value::from(problem.as_str())),
+            ]),
         }
     }
 
@@ -316,7 +332,7 @@ impl ErrorBody {
             Ok(Value::Object(object)) => Self::from_object(object),
             Ok(other) => ErrorBody {
                 reason: "the error body is not a JSON object".to_owned(),
-                details: json!({ "body": bounded(&other) }),
+                details: json::object([("body", bounded(&other))]),
             },
             Err(_) => {
                 let text = String::from_utf8_lossy(body);
@@ -329,7 +345,7 @@ impl ErrorBody {
                 let kept: String = text.chars().take(MAX_RAW_BODY_CHARS).collect();
                 ErrorBody {
                     reason,
-                    details: json!({ "body": kept }),
+                    details: json::object([("body", Value::String(kept))]),
                 }
             }
         }
@@ -366,11 +382,11 @@ impl ErrorBody {
                     Value::Array(fields) => summarise_field_errors(fields),
                     other => json::text(other),
                 },
-                details: json!({ "detail": bounded(detail) }),
+                details: json::object([("detail", bounded(detail))]),
             },
             None => ErrorBody {
                 reason: "no error text in the body".to_owned(),
-                details: json!({ "body": bounded(&Value::Object(object)) }),
+                details: json::object([("body", bounded(&Value::Object(object)))]),
             },
         }
     }
@@ -458,6 +474,7 @@ fn summarise_field_errors(fields: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn backend(status: u16, body: &str) -> ToolError {
         ApiError::from_status(

@@ -31,6 +31,15 @@ pub fn text(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// A JSON object of `fields`: what `json!({…})` builds, without a serializer run per value.
+pub fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    let mut map = Map::new();
+    for (key, value) in fields {
+        map.insert(key.to_owned(), value);
+    }
+    Value::Object(map)
+}
+
 /// A short description of a JSON value for error messages.
 fn describe(value: &Value) -> String {
     let text = match value {

@@ -5,13 +5,13 @@
 
 use crate::error::{ApiError, ErrorHints};
 use crate::http::{ApiRequest, Method};
-use crate::json::{Fields, ShapeError};
+use crate::json::{self, Fields, ShapeError};
 use crate::tools::{
     CancelResult, OperationInfo, OperationList, OperationMetadata, OperationProgress,
     OperationResults, OperationStatus, OperationSummary, OperationType,
 };
 use crate::validate;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Every operation type with its wire name.
 const OPERATION_TYPES: [(OperationType, &str); 9] = [
@@ -222,7 +222,7 @@ pub fn cancel_request(operation_id: &str, reason: Option<&str>) -> Result<ApiReq
                    get_operation_status.",
     });
     Ok(match reason {
-        Some(reason) => request.with_json(json!({ "reason": reason })),
+        Some(reason) => request.with_json(json::object([("reason", Value::String(reason))])),
         None => request,
     })
 }
@@ -309,6 +309,7 @@ impl<'a> OperationsClient<'a> {
 mod tests {
     use super::*;
     use crate::tools::ErrorCode;
+    use serde_json::json;
 
     #[test]
     fn list_request_sends_defaults_and_only_the_filters_given() {

@@ -11,7 +11,7 @@ use crate::http::{ApiRequest, Method};
 use crate::json::{Fields, ShapeError};
 use crate::tools::{OperationType, Timeframe, TrainingStarted};
 use crate::validate;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// The validated arguments of `start_training`.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,23 +69,26 @@ impl TrainingArgs {
     /// `POST /trainings/start` with the fields the backend accepts.
     pub fn request(&self) -> ApiRequest {
         let mut body = Map::new();
-        body.insert("symbols".to_owned(), json!(self.symbols));
+        body.insert("symbols".to_owned(), Value::from(self.symbols.as_slice()));
         let timeframes: Vec<&str> = self
             .timeframes
             .iter()
             .copied()
             .map(timeframe_name)
             .collect();
-        body.insert("timeframes".to_owned(), json!(timeframes));
-        body.insert("strategy_name".to_owned(), json!(self.strategy_name));
+        body.insert("timeframes".to_owned(), Value::from(timeframes));
+        body.insert(
+            "strategy_name".to_owned(),
+            Value::from(self.strategy_name.as_str()),
+        );
         if let Some(start) = &self.start_date {
-            body.insert("start_date".to_owned(), json!(start));
+            body.insert("start_date".to_owned(), Value::from(start.as_str()));
         }
         if let Some(end) = &self.end_date {
-            body.insert("end_date".to_owned(), json!(end));
+            body.insert("end_date".to_owned(), Value::from(end.as_str()));
         }
         if let Some(flag) = self.detailed_analytics {
-            body.insert(validate::DETAILED_ANALYTICS.to_owned(), json!(flag));
+            body.insert(validate::DETAILED_ANALYTICS.to_owned(), Value::from(flag));
         }
         ApiRequest::new(Method::Post, &["trainings", "start"])
             .with_json(Value::Object(body))
@@ -261,6 +264,7 @@ impl<'a> TrainingClient<'a> {
 mod tests {
     use super::*;
     use crate::tools::ErrorCode;
+    use serde_json::json;
 
     fn args(path: &str, config: Option<&str>) -> Result<TrainingArgs, ApiError> {
         TrainingArgs::new(
