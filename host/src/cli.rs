@@ -39,6 +39,12 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_memory_mb: u64,
 
+    /// Calls that may run at once; each gets a pre-reserved instance slot, further calls wait
+    /// for a free one.
+    #[arg(long, env = "KTRDR_MCP_MAX_CONCURRENT_CALLS", value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_concurrent_calls: u32,
+
     /// Directory of the compiled-component cache. Default: `$XDG_CACHE_HOME/ktrdr-mcp` or
     /// `~/.cache/ktrdr-mcp`.
     #[arg(long, env = "KTRDR_MCP_CACHE_DIR", value_name = "DIR")]

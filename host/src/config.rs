@@ -35,6 +35,8 @@ pub struct Config {
     pub allowed_origins: Vec<AllowedOrigin>,
     /// The linear-memory cap of one call, in bytes.
     pub max_memory_bytes: usize,
+    /// How many calls may run at once (the size of the instance pool).
+    pub max_concurrent_calls: u32,
     /// Directory of the compiled-component cache; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
 }
@@ -73,6 +75,7 @@ impl Config {
             allowed_origins,
             max_memory_bytes: usize::try_from(cli.max_memory_mb << 20)
                 .context("--max-memory-mb is too large for this machine")?,
+            max_concurrent_calls: cli.max_concurrent_calls,
             cache_dir,
         })
     }

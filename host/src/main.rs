@@ -3,12 +3,14 @@
 mod cache;
 mod cli;
 mod config;
+mod connections;
 mod convert;
 mod interface;
 mod runtime;
 mod sandbox;
 mod schema;
 mod server;
+mod stdio;
 mod transport;
 mod wit_docs;
 
@@ -37,7 +39,9 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread runs the protocol, the calls and their HTTP I/O: a call is mostly waiting, and
+    // a CPU-bound guest yields every epoch tick, so hops between threads would only add latency.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -48,7 +52,7 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(run(cli));
-    // A blocking stdin read may still be pending; it must not hold the exit.
+    // A blocking stdin read (a terminal, a file) may still be pending; it must not hold the exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -76,7 +80,7 @@ async fn run(cli: Cli) -> Result<()> {
         "serving MCP on stdio"
     );
     let server = ToolServer::new(interface, runtime, config);
-    let transport = StdioTransport::start(tokio::io::stdin(), tokio::io::stdout());
+    let transport = StdioTransport::start(stdio::stdin(), stdio::stdout());
     match server.serve(transport.rmcp_end).await {
         Ok(running) => {
             running.waiting().await.context("the MCP service failed")?;

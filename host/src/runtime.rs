@@ -1,20 +1,27 @@
 //! Running the component: one compiled component and pre-linked instance, and for each call a
 //! fresh store and instance with a memory cap, a wall-clock deadline that also preempts
-//! CPU-bound guests (via epochs), and cancellation.
+//! CPU-bound guests (via epochs), and cancellation. Instances come from a pool of slots reserved
+//! at start (memories, tables, fiber stacks), one per call that may run at once, so a call maps
+//! and unmaps nothing; calls beyond the pool wait for a free slot.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use wasmtime::component::{ComponentExportIndex, InstancePre, Linker, ResourceTable, Val};
-use wasmtime::{Engine, ResourceLimiter, Store, Trap, UpdateDeadline};
+use wasmtime::{
+    Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, Trap,
+    UpdateDeadline,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::cache;
 use crate::config::{ComponentSource, Config};
+use crate::connections::ConnectionPool;
 use crate::interface::{ComponentInterface, ExportedFunction};
 use crate::sandbox::{wasi_context, OutgoingHttpPolicy};
 
@@ -24,8 +31,14 @@ const BUNDLED_COMPONENT: &[u8] = include_bytes!(env!("KTRDR_BUNDLED_COMPONENT"))
 /// How often the epoch advances; a CPU-bound guest yields (and checks its deadline) this often.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Table elements one call may grow its tables to.
-const TABLE_ELEMENTS_CAP: usize = 100_000;
+/// Table elements one call may grow each table to.
+const TABLE_ELEMENTS_CAP: usize = 20_000;
+
+/// Per call slot: the core instances, memories and tables one component instance may use (a
+/// Rust `wasm32-wasip2` component has 3 core instances, 1 memory and 2 tables).
+const CORE_INSTANCES_PER_SLOT: u32 = 16;
+const MEMORIES_PER_SLOT: u32 = 4;
+const TABLES_PER_SLOT: u32 = 8;
 
 /// Why a call produced no value.
 #[derive(Debug)]
@@ -53,6 +66,8 @@ pub fn component_bytes(source: &ComponentSource) -> Result<Vec<u8>> {
 pub struct Runtime {
     engine: Engine,
     instance_pre: InstancePre<GuestState>,
+    call_slots: Semaphore,
+    connections: Arc<ConnectionPool>,
     exports: Vec<ComponentExportIndex>,
     config: Arc<Config>,
     ticker_stop: Arc<AtomicBool>,
@@ -62,9 +77,7 @@ impl Runtime {
     /// Compiles (or loads from the cache) the component, links WASI and `wasi:http`, and
     /// resolves the export of every function in `interface`.
     pub fn new(bytes: &[u8], interface: &ComponentInterface, config: Arc<Config>) -> Result<Self> {
-        let mut engine_config = wasmtime::Config::new();
-        engine_config.epoch_interruption(true);
-        let engine = Engine::new(&engine_config).map_err(anyhow::Error::from)?;
+        let engine = engine(&config)?;
         let component = cache::load_or_compile(&engine, bytes, config.cache_dir.as_deref())?;
 
         let mut linker = Linker::<GuestState>::new(&engine);
@@ -87,6 +100,8 @@ impl Runtime {
         Ok(Self {
             engine,
             instance_pre,
+            call_slots: Semaphore::new(config.max_concurrent_calls as usize),
+            connections: Arc::default(),
             exports,
             config,
             ticker_stop,
@@ -104,7 +119,10 @@ impl Runtime {
     ) -> Result<Option<Val>, CallFailure> {
         let budget = self.config.call_deadline;
         let deadline = Instant::now() + budget;
-        let mut store = Store::new(&self.engine, GuestState::new(&self.config));
+        let mut store = Store::new(
+            &self.engine,
+            GuestState::new(&self.config, &self.connections),
+        );
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
@@ -116,7 +134,14 @@ impl Runtime {
         });
 
         let outcome = {
-            let run = self.run(&mut store, index, params, has_result);
+            let run = async {
+                let _slot = self
+                    .call_slots
+                    .acquire()
+                    .await
+                    .map_err(|_| wasmtime::format_err!("the instance pool is closed"))?;
+                self.run(&mut store, index, params, has_result).await
+            };
             tokio::select! {
                 outcome = tokio::time::timeout(budget, run) => match outcome {
                     Ok(result) => result.map_err(Some),
@@ -173,6 +198,30 @@ impl Drop for Runtime {
     }
 }
 
+/// The engine: epoch interruption for deadlines, and a pooling allocator with one slot per call
+/// that may run at once, each memory reserved at the memory cap (plus Wasmtime's guard region).
+fn engine(config: &Config) -> Result<Engine> {
+    let slots = config.max_concurrent_calls;
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(slots)
+        .total_core_instances(slots * CORE_INSTANCES_PER_SLOT)
+        .total_memories(slots * MEMORIES_PER_SLOT)
+        .total_tables(slots * TABLES_PER_SLOT)
+        .total_stacks(slots)
+        .max_memory_size(config.max_memory_bytes)
+        .table_elements(TABLE_ELEMENTS_CAP);
+    let mut engine_config = wasmtime::Config::new();
+    engine_config
+        .epoch_interruption(true)
+        .memory_reservation(config.max_memory_bytes as u64)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&engine_config)
+        .map_err(anyhow::Error::from)
+        .context(
+            "cannot reserve the instance pool (lower --max-concurrent-calls or --max-memory-mb)",
+        )
+}
+
 fn export_index(
     component: &wasmtime::component::Component,
     function: &ExportedFunction,
@@ -218,11 +267,14 @@ struct GuestState {
 }
 
 impl GuestState {
-    fn new(config: &Config) -> Self {
+    fn new(config: &Config, connections: &Arc<ConnectionPool>) -> Self {
         Self {
             wasi: wasi_context(&config.guest_environment()),
             http: WasiHttpCtx::new(),
-            http_policy: OutgoingHttpPolicy::new(config.allowed_origins.clone()),
+            http_policy: OutgoingHttpPolicy::new(
+                config.allowed_origins.clone(),
+                connections.clone(),
+            ),
             table: ResourceTable::new(),
             limits: CallLimits {
                 max_memory_bytes: config.max_memory_bytes,

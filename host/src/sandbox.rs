@@ -3,12 +3,14 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use http::uri::Scheme;
-use http_body_util::BodyExt;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
+
+use crate::connections::{ConnectionPool, Sent};
 
 /// One origin the component may send requests to: a host and port, and optionally a scheme.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,16 +89,21 @@ fn normalize_host(host: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The `wasi:http` hooks of one call: requests to an allowed origin go out, every other request
-/// fails inside the component with `HTTP-request-denied`.
+/// The `wasi:http` hooks of one call: requests to an allowed origin go out (on the host's
+/// shared connections), every other request fails inside the component with
+/// `HTTP-request-denied`.
 pub struct OutgoingHttpPolicy {
     allowed: Vec<AllowedOrigin>,
+    connections: Arc<ConnectionPool>,
 }
 
 impl OutgoingHttpPolicy {
-    /// A policy that lets requests reach `allowed` and nothing else.
-    pub fn new(allowed: Vec<AllowedOrigin>) -> Self {
-        Self { allowed }
+    /// A policy that lets requests reach `allowed`, over `connections`, and nothing else.
+    pub fn new(allowed: Vec<AllowedOrigin>, connections: Arc<ConnectionPool>) -> Self {
+        Self {
+            allowed,
+            connections,
+        }
     }
 
     /// Whether `uri` may be requested; `Err` carries the refused `scheme://authority`.
@@ -119,14 +126,7 @@ impl OutgoingHttpPolicy {
 }
 
 /// The boxed future `send_request` returns.
-type SendFuture = Box<
-    dyn Future<
-            Output = wasmtime_wasi_http::Result<(
-                http::Response<WasiBody>,
-                Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
-            )>,
-        > + Send,
->;
+type SendFuture = Box<dyn Future<Output = wasmtime_wasi_http::Result<Sent>> + Send>;
 
 impl WasiHttpHooks for OutgoingHttpPolicy {
     fn is_supported_scheme(&mut self, scheme: &Scheme) -> bool {
@@ -147,13 +147,7 @@ impl WasiHttpHooks for OutgoingHttpPolicy {
             );
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
-        Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = _> + Send>,
-            ))
-        })
+        Box::new(self.connections.clone().send(request, options))
     }
 }
 
@@ -183,7 +177,7 @@ mod tests {
                 .iter()
                 .map(|e| AllowedOrigin::from_host_port(e).unwrap()),
         );
-        OutgoingHttpPolicy::new(allowed)
+        OutgoingHttpPolicy::new(allowed, Arc::default())
     }
 
     fn check(policy: &OutgoingHttpPolicy, uri: &str) -> Result<(), String> {
