@@ -44,8 +44,9 @@ const ALLOWED_IMPORTS: [&str; 17] = [
 /// `wasi:random/*` is allowed too (std may seed hash maps from it).
 const ALLOWED_IMPORT_PACKAGES: [&str; 1] = ["wasi:random/"];
 
-/// The release component must stay below this size, in bytes.
-const MAX_COMPONENT_BYTES: u64 = 400 * 1000;
+/// The release component must stay below this size, in bytes: 320,117 with function names
+/// kept, plus some room; a change that grows it past this should say why.
+const MAX_COMPONENT_BYTES: u64 = 330 * 1000;
 
 fn component_path() -> PathBuf {
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
