@@ -1,9 +1,10 @@
 //! Concurrency: N calls in flight over one MCP session, next to the direct-HTTP floor with N
-//! concurrent requests (fresh connection each), interleaved.
+//! concurrent requests (on kept-alive connections, as the host sends them, and on a fresh
+//! connection each), interleaved.
 
 use anyhow::Result;
 
-use crate::floor::Floor;
+use crate::floor::{Floor, KeepAlive};
 use crate::load::{interleaved, Sample};
 use crate::mcp_driver::Session;
 use crate::probe::Probe;
@@ -44,29 +45,37 @@ pub struct ConcurrencyRow {
     pub calls: usize,
     /// Through `ktrdr-mcp`, one session.
     pub host: Throughput,
-    /// Direct, a fresh connection per request.
-    pub direct: Throughput,
+    /// Direct, on kept-alive connections (the like-for-like floor).
+    pub keep_alive: Throughput,
+    /// Direct, a fresh connection per request (for reference).
+    pub fresh: Throughput,
 }
 
 /// Measures `probe` at every level of [`IN_FLIGHT`].
 pub async fn measure(
     session: &Session,
     floor: &Floor,
+    keep_alive: &KeepAlive,
     probe: &Probe,
 ) -> Result<Vec<ConcurrencyRow>> {
-    let routes = [Route::Host(session), Route::Direct(floor)];
+    let routes = [
+        Route::Host(session),
+        Route::DirectKeepAlive(keep_alive),
+        Route::Direct(floor),
+    ];
     let mut rows = Vec::with_capacity(IN_FLIGHT.len());
     for in_flight in IN_FLIGHT {
         interleaved(&routes, probe, in_flight, 1, WARM_UP).await?;
         let samples = interleaved(&routes, probe, in_flight, ROUNDS, BLOCK).await?;
-        let [host, direct] = samples.as_slice() else {
+        let [host, keep_alive, fresh] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         rows.push(ConcurrencyRow {
             in_flight,
             calls: host.latencies.len(),
             host: host.into(),
-            direct: direct.into(),
+            keep_alive: keep_alive.into(),
+            fresh: fresh.into(),
         });
     }
     Ok(rows)

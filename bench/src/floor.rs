@@ -10,7 +10,6 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
-use tokio::sync::Mutex;
 
 use crate::backend::API_PREFIX;
 
@@ -25,8 +24,8 @@ impl Floor {
         Self { addr }
     }
 
-    /// `GET {API_PREFIX}{path}` on a fresh TCP connection, closed afterwards: what the component's
-    /// wasi-http requests do on every call (the like-for-like floor).
+    /// `GET {API_PREFIX}{path}` on a fresh TCP connection, closed afterwards (for reference: the
+    /// host keeps its backend connections alive).
     pub async fn get_fresh(&self, path: &str) -> Result<Bytes> {
         self.connect().await?.send(Method::GET, path, None).await
     }
@@ -40,11 +39,12 @@ impl Floor {
             .await
     }
 
-    /// A connection kept alive across requests.
-    pub async fn keep_alive(&self) -> Result<KeepAlive> {
-        Ok(KeepAlive {
-            connection: Mutex::new(self.connect().await?),
-        })
+    /// Connections kept alive across requests, as a pooled client (and the host) keeps them.
+    pub fn keep_alive(&self) -> KeepAlive {
+        KeepAlive {
+            floor: Floor { addr: self.addr },
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
     }
 
     async fn connect(&self) -> Result<Connection> {
@@ -61,19 +61,25 @@ impl Floor {
     }
 }
 
-/// One keep-alive HTTP/1.1 connection to the backend, used by one request at a time.
+/// Keep-alive HTTP/1.1 connections to the backend: a request takes an idle one (or opens one)
+/// and puts it back when its response has been read, so there are as many connections as
+/// requests ever in flight at once.
 pub struct KeepAlive {
-    connection: Mutex<Connection>,
+    floor: Floor,
+    idle: std::sync::Mutex<Vec<Connection>>,
 }
 
 impl KeepAlive {
-    /// `GET {API_PREFIX}{path}` on this connection.
+    /// `GET {API_PREFIX}{path}` on an idle connection, or a new one.
     pub async fn get(&self, path: &str) -> Result<Bytes> {
-        self.connection
-            .lock()
-            .await
-            .send(Method::GET, path, None)
-            .await
+        let idle = self.idle.lock().expect("idle connections").pop();
+        let mut connection = match idle {
+            Some(connection) => connection,
+            None => self.floor.connect().await?,
+        };
+        let body = connection.send(Method::GET, path, None).await?;
+        self.idle.lock().expect("idle connections").push(connection);
+        Ok(body)
     }
 }
 
@@ -94,6 +100,7 @@ impl Connection {
             request = request.header(hyper::header::CONTENT_TYPE, "application/json");
         }
         let request = request.body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+        self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();
         let body = response.into_body().collect().await?.to_bytes();

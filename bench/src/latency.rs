@@ -26,10 +26,10 @@ pub struct LatencyRow {
     pub host: Percentiles,
     /// An MCP `ping` through `ktrdr-mcp`, interleaved with this tool's calls.
     pub ping: Percentiles,
-    /// Direct, a fresh connection per request (the like-for-like floor).
-    pub direct: Percentiles,
-    /// Direct, one kept-alive connection.
+    /// Direct, on a kept-alive connection, as the host sends it (the like-for-like floor).
     pub keep_alive: Percentiles,
+    /// Direct, a fresh connection per request (for reference).
+    pub fresh: Percentiles,
 }
 
 /// Measures every probe, one call in flight, over the host, a `ping` and both floors.
@@ -49,7 +49,7 @@ pub async fn measure(
     for probe in probes {
         interleaved(&routes, probe, 1, 1, WARM_UP).await?;
         let samples = interleaved(&routes, probe, 1, ROUNDS, BLOCK).await?;
-        let [host, ping, direct, keep_alive] = samples.as_slice() else {
+        let [host, ping, fresh, keep_alive] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         let percentiles = |sample: &Sample| Percentiles::of(&sample.latencies);
@@ -58,8 +58,8 @@ pub async fn measure(
             calls: host.latencies.len(),
             host: percentiles(host),
             ping: percentiles(ping),
-            direct: percentiles(direct),
             keep_alive: percentiles(keep_alive),
+            fresh: percentiles(fresh),
         });
     }
     Ok(rows)

@@ -68,7 +68,7 @@ async fn run() -> Result<Report> {
         .await?;
     session.list_tools().await?;
     let idle_peak_rss = peak_rss(session.pid())?;
-    let keep_alive = floor.keep_alive().await?;
+    let keep_alive = floor.keep_alive();
     let probes = [
         Probe::list_operations(),
         Probe::operation_status(&operation_id),
@@ -76,7 +76,7 @@ async fn run() -> Result<Report> {
     progress("per-call latency");
     let latency = latency::measure(&session, &floor, &keep_alive, &probes).await?;
     progress("concurrency");
-    let concurrency = concurrency::measure(&session, &floor, &probes[0]).await?;
+    let concurrency = concurrency::measure(&session, &floor, &keep_alive, &probes[0]).await?;
     let loaded_peak_rss = peak_rss(session.pid())?;
     session.close().await?;
 

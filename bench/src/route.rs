@@ -13,9 +13,9 @@ pub enum Route<'a> {
     Host(&'a Session),
     /// An MCP `ping` through `ktrdr-mcp` instead of the call: the stdio round trip alone.
     HostPing(&'a Session),
-    /// The HTTP request directly, on a fresh TCP connection (like the component's wasi-http).
+    /// The HTTP request directly, on a fresh TCP connection.
     Direct(&'a Floor),
-    /// The HTTP request directly, on one kept-alive connection.
+    /// The HTTP request directly, on a kept-alive connection (as the host sends it).
     DirectKeepAlive(&'a KeepAlive),
 }
 
@@ -27,7 +27,7 @@ impl Route<'_> {
             Route::Host(session) => session.call(probe.tool, &probe.arguments).await,
             Route::HostPing(session) => session.ping().await,
             Route::Direct(floor) => floor.get_fresh(&probe.http_path).await.map(drop),
-            Route::DirectKeepAlive(connection) => connection.get(&probe.http_path).await.map(drop),
+            Route::DirectKeepAlive(pool) => pool.get(&probe.http_path).await.map(drop),
         }
     }
 }
