@@ -80,14 +80,14 @@ async fn run(cli: Cli) -> Result<()> {
         "serving MCP on stdio"
     );
     let server = ToolServer::new(interface, runtime, config);
-    let transport = StdioTransport::start(stdio::stdin(), stdio::stdout());
-    match server.serve(transport.rmcp_end).await {
+    let (transport, writer) = StdioTransport::start(stdio::stdin(), stdio::stdout());
+    match server.serve(transport).await {
         Ok(running) => {
             running.waiting().await.context("the MCP service failed")?;
         }
         Err(ServerInitializeError::ConnectionClosed(_)) => {}
         Err(error) => return Err(error).context("the MCP session could not start"),
     }
-    transport.writer.await.context("the stdout writer failed")?;
+    writer.await.context("the stdout writer failed")?;
     Ok(())
 }

@@ -1,52 +1,106 @@
-//! The stdio transport: newline-delimited JSON-RPC between the client and rmcp, plus the two
-//! answers rmcp does not give. rmcp 3.11 silently drops a line that is not JSON; JSON-RPC 2.0
-//! requires a `-32700 Parse error` response (with `id: null`). And it answers JSON that is not a
-//! valid message with a `-32600` that has no `id`, which no client can match to its request.
-//! The reader here answers both kinds of line itself (the second with the request's id) and
-//! hands every other line to rmcp unchanged; a single writer task owns stdout, so rmcp's
-//! messages and these answers never interleave within a line.
+//! The stdio transport: newline-delimited JSON-RPC between the client and rmcp, with the two
+//! answers rmcp's own stdio transport does not give. rmcp 3.11 silently drops a line that is not
+//! JSON; JSON-RPC 2.0 requires a `-32700 Parse error` response (with `id: null`). And it answers
+//! JSON that is not a valid message with a `-32600` that has no `id`, which no client can match
+//! to its request.
+//!
+//! So this is rmcp's transport itself, not a filter in front of rmcp's own: a reader task parses
+//! each line once, into rmcp's message type, and hands the message to the service; only a line
+//! that fails is looked at again, to answer it (the `-32600` with the request's id). `send`
+//! serializes a server message into one line, and a single writer task owns stdout: server
+//! messages and these answers are written whole, in the order queued.
 
+use std::future::Future;
+use std::io;
+
+use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
+use rmcp::transport::Transport;
+use rmcp::RoleServer;
 use serde_json::json;
-use tokio::io::{
-    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream,
-};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 /// Largest message accepted, as rmcp's own limit; a longer line is answered as unparsable.
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Pipe capacity between the pumps and rmcp.
-const PIPE_BYTES: usize = 64 * 1024;
+/// Parsed client messages the reader may hold before the service takes them; past that, stdin
+/// is left unread.
+const READ_AHEAD_MESSAGES: usize = 64;
 
-/// The rmcp side of the transport and the pump tasks behind it.
+/// rmcp's side of stdin and stdout: parsed client messages in, server messages out.
 pub struct StdioTransport {
-    /// What rmcp reads from (client messages) and writes to (server messages).
-    pub rmcp_end: DuplexStream,
-    /// Ends when stdout has received every message; await it before exiting.
-    pub writer: JoinHandle<()>,
+    /// Client messages from the reader task, which ends (closing this) when stdin does.
+    incoming: mpsc::Receiver<ClientJsonRpcMessage>,
+    /// Lines for the writer task; `None` once closed.
+    outgoing: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// The reader task, stopped on close.
+    reader: AbortHandle,
 }
 
 impl StdioTransport {
-    /// Starts the pumps between `input`/`output` (stdin/stdout) and rmcp.
+    /// Starts the reader on `input` (stdin) and the writer on `output` (stdout). The writer's
+    /// handle ends after `output` has received every queued line, once the transport is closed
+    /// or dropped and the reader has stopped (at the end of stdin, or on close): await it
+    /// before exiting.
     pub fn start(
         input: impl AsyncRead + Unpin + Send + 'static,
         output: impl AsyncWrite + Unpin + Send + 'static,
-    ) -> Self {
-        let (rmcp_end, pump_end) = tokio::io::duplex(PIPE_BYTES);
-        let (from_rmcp, to_rmcp) = tokio::io::split(pump_end);
-        let (lines, outgoing) = mpsc::unbounded_channel::<Vec<u8>>();
-        tokio::spawn(read_client(input, to_rmcp, lines.clone()));
-        tokio::spawn(forward_server(from_rmcp, lines));
+    ) -> (Self, JoinHandle<()>) {
+        let (to_rmcp, incoming) = mpsc::channel(READ_AHEAD_MESSAGES);
+        let (lines, outgoing) = mpsc::unbounded_channel();
+        let reader = tokio::spawn(read_client(input, to_rmcp, lines.clone())).abort_handle();
         let writer = tokio::spawn(write_out(output, outgoing));
-        Self { rmcp_end, writer }
+        let transport = Self {
+            incoming,
+            outgoing: Some(lines),
+            reader,
+        };
+        (transport, writer)
+    }
+
+    /// Queues `message` for stdout as one line.
+    fn queue(&self, message: &ServerJsonRpcMessage) -> io::Result<()> {
+        let outgoing = self.outgoing.as_ref().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotConnected, "the transport is closed")
+        })?;
+        let mut line = serde_json::to_vec(message)?;
+        line.push(b'\n');
+        outgoing
+            .send(line)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "stdout is closed"))
     }
 }
 
-/// Reads client lines: unparsable ones are answered with `-32700`, the others go to rmcp.
+impl Transport<RoleServer> for StdioTransport {
+    type Error = io::Error;
+
+    fn send(
+        &mut self,
+        item: ServerJsonRpcMessage,
+    ) -> impl Future<Output = io::Result<()>> + Send + 'static {
+        // Queued now, so lines keep the order of the calls whenever the futures are polled.
+        std::future::ready(self.queue(&item))
+    }
+
+    async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
+        self.incoming.recv().await
+    }
+
+    /// Stops reading stdin and lets the writer end once it has written what is queued.
+    async fn close(&mut self) -> io::Result<()> {
+        self.reader.abort();
+        self.incoming.close();
+        self.outgoing = None;
+        Ok(())
+    }
+}
+
+/// Reads client lines: each one rmcp can take goes to it parsed; the others are answered
+/// (`-32700` when not JSON, `-32600` when not a message) or, malformed notifications, dropped.
 async fn read_client(
     input: impl AsyncRead + Unpin,
-    mut to_rmcp: impl AsyncWrite + Unpin,
+    to_rmcp: mpsc::Sender<ClientJsonRpcMessage>,
     answers: mpsc::UnboundedSender<Vec<u8>>,
 ) {
     let mut reader = BufReader::new(input);
@@ -72,28 +126,24 @@ async fn read_client(
             )));
             continue;
         }
-        if let Some(reason) = unparsable(&line) {
-            tracing::debug!("answering an unparsable line with -32700: {reason}");
-            let _ = answers.send(parse_error(&reason));
-            continue;
+        let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue; // a blank line, skipped as rmcp does
         }
-        match invalid_message(&line) {
-            Some(Invalid::Request(answer)) => {
-                let _ = answers.send(answer);
-                continue;
+        match serde_json::from_slice::<ClientJsonRpcMessage>(text) {
+            Ok(message) => {
+                if to_rmcp.send(message).await.is_err() {
+                    break;
+                }
             }
-            Some(Invalid::Notification) => continue,
-            None => {}
-        }
-        if line.last() != Some(&b'\n') {
-            line.push(b'\n');
-        }
-        if to_rmcp.write_all(&line).await.is_err() {
-            break;
+            Err(error) => {
+                if let Some(answer) = answer(text, &error) {
+                    let _ = answers.send(answer);
+                }
+            }
         }
     }
-    // Closing rmcp's input ends the service, which then closes its output.
-    let _ = to_rmcp.shutdown().await;
+    // Dropping `to_rmcp` makes `receive` return `None`, which ends the service.
 }
 
 async fn skip_rest_of_line(reader: &mut (impl AsyncBufReadExt + Unpin)) {
@@ -117,38 +167,21 @@ async fn skip_rest_of_line(reader: &mut (impl AsyncBufReadExt + Unpin)) {
     }
 }
 
-/// Why `line` is not JSON, or `None` if it is (or is blank, which rmcp skips).
-fn unparsable(line: &[u8]) -> Option<String> {
-    let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    if text.iter().all(u8::is_ascii_whitespace) {
-        return None;
-    }
+/// The answer to a line that is not a message rmcp can take (`error` says why): `-32700` when
+/// it is not JSON. rmcp would answer a well-formed line of the wrong shape (`"params": "x"`, an
+/// object id, a batch) with `-32600` but without any `id`, and drop one holding a number serde
+/// cannot represent (`1e400`), so a client waiting for that request would never see its answer.
+/// Here such a line is answered with `-32600` and the request's id (`null` when it has none a
+/// client could have used). `None` for a malformed notification: never answered (JSON-RPC 2.0
+/// §4.1).
+fn answer(text: &[u8], error: &serde_json::Error) -> Option<Vec<u8>> {
     match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
-        Ok(_) => None,
-        Err(error) if error.is_syntax() || error.is_eof() => Some(error.to_string()),
-        Err(_) => None,
+        Err(syntax) if syntax.is_syntax() || syntax.is_eof() => {
+            tracing::debug!("answering an unparsable line with -32700: {syntax}");
+            return Some(parse_error(&syntax.to_string()));
+        }
+        _ => {}
     }
-}
-
-/// A JSON line that is not a message rmcp can take.
-enum Invalid {
-    /// The `-32600` answer, with the request's id when it has a usable one.
-    Request(Vec<u8>),
-    /// A malformed notification: never answered (JSON-RPC 2.0 §4.1).
-    Notification,
-}
-
-/// Checks a JSON line against rmcp's own message type. rmcp answers a well-formed line of the
-/// wrong shape (`"params": "x"`, an object id, a batch) with `-32600` but without any `id`, and
-/// drops one holding a number serde cannot represent (`1e400`), so a client waiting for that
-/// request never sees its answer. Here such a line is answered with `-32600` and the request's
-/// id (`null` when it has none a client could have used). `None`: a valid message (or blank).
-fn invalid_message(line: &[u8]) -> Option<Invalid> {
-    let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    if text.iter().all(u8::is_ascii_whitespace) {
-        return None;
-    }
-    let error = serde_json::from_slice::<rmcp::model::ClientJsonRpcMessage>(text).err()?;
     // Only an object has members (serde would also read an array as the struct's fields).
     let envelope = match text.trim_ascii_start().first() {
         Some(b'{') => serde_json::from_slice::<Envelope>(text).unwrap_or_default(),
@@ -157,17 +190,13 @@ fn invalid_message(line: &[u8]) -> Option<Invalid> {
     let id = match envelope.id {
         None if envelope.method.is_some_and(|method| method.is_string()) => {
             tracing::debug!("dropping a malformed notification: {error}");
-            return Some(Invalid::Notification);
+            return None;
         }
         Some(id @ (serde_json::Value::String(_) | serde_json::Value::Number(_))) => id,
         _ => serde_json::Value::Null,
     };
     tracing::debug!("answering a malformed message with -32600: {error}");
-    Some(Invalid::Request(error_line(
-        id,
-        -32600,
-        &format!("Invalid Request: {error}"),
-    )))
+    Some(error_line(id, -32600, &format!("Invalid Request: {error}")))
 }
 
 /// The members of a message that decide how to answer it; the others are skipped unread.
@@ -207,22 +236,6 @@ fn error_line(id: serde_json::Value, code: i64, message: &str) -> Vec<u8> {
     line
 }
 
-/// Forwards rmcp's output line by line to the writer.
-async fn forward_server(from_rmcp: impl AsyncRead + Unpin, lines: mpsc::UnboundedSender<Vec<u8>>) {
-    let mut reader = BufReader::new(from_rmcp);
-    loop {
-        let mut line = Vec::new();
-        match reader.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-}
-
 /// Writes whole lines to stdout, flushing after each, until every sender is gone.
 async fn write_out(
     mut output: impl AsyncWrite + Unpin,
@@ -238,51 +251,59 @@ async fn write_out(
 
 #[cfg(test)]
 mod prop_tests {
-    //! Properties of the line handling: every client line is forwarded to rmcp unchanged only
-    //! if rmcp can take it, else answered with exactly one well-formed error carrying the
-    //! request's id (`-32700` for non-JSON, `-32600` for JSON of the wrong shape), in order;
-    //! only a malformed notification goes unanswered.
+    //! Properties of the line handling: every client line rmcp can take is forwarded to it as
+    //! that line's message, every other one answered with exactly one well-formed error carrying
+    //! the request's id (`-32700` for non-JSON, `-32600` for JSON of the wrong shape), in order;
+    //! only a malformed notification goes unanswered (and a blank line is skipped).
 
     use super::*;
     use proptest::prelude::*;
+    use rmcp::model::ServerResult;
     use serde_json::Value;
 
-    /// What `read_client` did with `input`: the lines it forwarded and the answers it sent.
-    fn handle(input: &[u8]) -> (Vec<Vec<u8>>, Vec<Value>) {
+    /// What `read_client` did with `input`: the messages it forwarded (as JSON) and the answers
+    /// it sent.
+    fn handle(input: &[u8]) -> (Vec<Value>, Vec<Value>) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("a test runtime");
-        let mut forwarded = Vec::new();
+        let (to_rmcp, mut incoming) = mpsc::channel(READ_AHEAD_MESSAGES);
         let (answers, mut received) = mpsc::unbounded_channel();
-        runtime.block_on(read_client(input, &mut forwarded, answers));
+        let mut forwarded = Vec::new();
+        runtime.block_on(async {
+            let collect = async {
+                while let Some(message) = incoming.recv().await {
+                    forwarded.push(serde_json::to_value(message).expect("a message as JSON"));
+                }
+            };
+            tokio::join!(read_client(input, to_rmcp, answers), collect);
+        });
         let mut replies = Vec::new();
         while let Ok(line) = received.try_recv() {
             assert_eq!(line.last(), Some(&b'\n'), "an answer is one whole line");
             assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
             replies.push(serde_json::from_slice(&line).expect("an answer is JSON"));
         }
-        let lines = forwarded
-            .split_inclusive(|b| *b == b'\n')
-            .map(|line| line.strip_suffix(b"\n").expect("whole lines").to_vec())
-            .collect();
-        (lines, replies)
+        (forwarded, replies)
     }
 
-    /// What must become of a line: forwarded, answered (id and code), or dropped.
+    /// What must become of a line: forwarded (as this message), answered (id and code),
+    /// dropped (a malformed notification) or skipped (blank).
     #[derive(Debug, PartialEq)]
     enum Fate {
-        Forwarded,
+        Forwarded(Value),
         Answered(Value, i64),
         Dropped,
+        Skipped,
     }
 
     fn fate(line: &[u8]) -> Fate {
         let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         if text.iter().all(u8::is_ascii_whitespace) {
-            return Fate::Forwarded;
+            return Fate::Skipped;
         }
-        if serde_json::from_slice::<rmcp::model::ClientJsonRpcMessage>(text).is_ok() {
-            return Fate::Forwarded;
+        if let Ok(message) = serde_json::from_slice::<ClientJsonRpcMessage>(text) {
+            return Fate::Forwarded(serde_json::to_value(message).expect("a message as JSON"));
         }
         let Ok(value) = serde_json::from_slice::<Value>(text) else {
             // JSON too deep for serde is still JSON; the generated deep lines have no id.
@@ -398,13 +419,14 @@ mod prop_tests {
             }
             let (forwarded, replies) = handle(&input);
             let fates: Vec<Fate> = lines.iter().map(|line| fate(line)).collect();
-            let expected_forwarded: Vec<Vec<u8>> = lines
+            let expected_forwarded: Vec<&Value> = fates
                 .iter()
-                .zip(&fates)
-                .filter(|(_, fate)| **fate == Fate::Forwarded)
-                .map(|(line, _)| line.clone())
+                .filter_map(|fate| match fate {
+                    Fate::Forwarded(message) => Some(message),
+                    _ => None,
+                })
                 .collect();
-            prop_assert_eq!(&forwarded, &expected_forwarded);
+            prop_assert_eq!(forwarded.iter().collect::<Vec<_>>(), expected_forwarded);
             let expected_answers: Vec<&Fate> =
                 fates.iter().filter(|fate| matches!(fate, Fate::Answered(..))).collect();
             let answers: Vec<Fate> = replies.iter().map(answered).collect();
@@ -438,7 +460,8 @@ mod prop_tests {
         ] {
             let input = [huge.as_slice(), b"\n", next, b"\n"].concat();
             let (forwarded, replies) = handle(&input);
-            assert_eq!(forwarded, vec![next.to_vec()]);
+            let message = serde_json::from_slice::<ClientJsonRpcMessage>(next).unwrap();
+            assert_eq!(forwarded, vec![serde_json::to_value(message).unwrap()]);
             assert_eq!(replies.len(), 1);
             assert_eq!(answered(&replies[0]), Fate::Answered(Value::Null, -32700));
             assert!(replies[0]["error"]["message"]
@@ -446,5 +469,38 @@ mod prop_tests {
                 .unwrap()
                 .contains("longer than"));
         }
+    }
+
+    #[test]
+    fn sent_messages_reach_stdout_as_whole_lines_before_the_writer_ends() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a test runtime");
+        let input: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\nnot json\n";
+        let (output, mut written) = tokio::io::duplex(4096);
+        let lines = runtime.block_on(async {
+            let (mut transport, writer) = StdioTransport::start(input, output);
+            let (_, id) = transport.receive().await.unwrap().into_request().unwrap();
+            let pong = ServerJsonRpcMessage::response(ServerResult::empty(()), id);
+            transport.send(pong.clone()).await.unwrap();
+            assert!(transport.receive().await.is_none(), "stdin has ended");
+            transport.close().await.unwrap();
+            assert!(transport.send(pong).await.is_err(), "closed");
+            writer.await.unwrap();
+            let mut text = String::new();
+            written.read_to_string(&mut text).await.unwrap();
+            text
+        });
+        let mut replies: Vec<Value> = lines
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        replies.sort_by_key(|reply| reply["id"].is_null());
+        assert_eq!(replies.len(), 2, "{lines}");
+        assert_eq!(
+            replies[0],
+            serde_json::json!({"jsonrpc":"2.0","id":1,"result":{}})
+        );
+        assert_eq!(answered(&replies[1]), Fate::Answered(Value::Null, -32700));
     }
 }
