@@ -1,8 +1,13 @@
-//! Running the component: one compiled component and pre-linked instance, and for each call a
-//! fresh store and instance with a memory cap, a wall-clock deadline that also preempts
-//! CPU-bound guests (via epochs), and cancellation. Instances come from a pool of slots reserved
-//! at start (memories, tables, fiber stacks), one per call that may run at once, so a call maps
-//! and unmaps nothing; calls beyond the pool wait for a free slot.
+//! Running the component: one compiled component and pre-linked instance; each call gets a
+//! store and instance of its own, with a memory cap, a wall-clock deadline that also preempts
+//! CPU-bound guests (via epochs), and cancellation.
+//!
+//! Instances come from a pool of slots reserved at start (memories, tables, fiber stacks), one
+//! per call that may run at once; calls beyond the pool wait for a free slot. An instance whose
+//! call succeeded is kept for a later call (up to [`CALLS_PER_INSTANCE`] calls; the component
+//! keeps no state between calls), which saves instantiating and resetting memory per call. An
+//! instance whose call trapped, hit the memory cap, ran out of time or was cancelled is thrown
+//! away with its store.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -11,7 +16,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use wasmtime::component::{ComponentExportIndex, InstancePre, Linker, ResourceTable, Val};
+use wasmtime::component::{
+    ComponentExportIndex, Instance, InstancePre, Linker, ResourceTable, Val,
+};
 use wasmtime::{
     Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, Trap,
     UpdateDeadline,
@@ -30,6 +37,9 @@ const BUNDLED_COMPONENT: &[u8] = include_bytes!(env!("KTRDR_BUNDLED_COMPONENT"))
 
 /// How often the epoch advances; a CPU-bound guest yields (and checks its deadline) this often.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Successful calls one instance serves before a fresh one replaces it.
+const CALLS_PER_INSTANCE: u32 = 1000;
 
 /// Table elements one call may grow each table to.
 const TABLE_ELEMENTS_CAP: usize = 20_000;
@@ -67,6 +77,7 @@ pub struct Runtime {
     engine: Engine,
     instance_pre: InstancePre<GuestState>,
     call_slots: Semaphore,
+    idle: std::sync::Mutex<Vec<WarmInstance>>,
     connections: Arc<ConnectionPool>,
     exports: Vec<ComponentExportIndex>,
     config: Arc<Config>,
@@ -101,6 +112,7 @@ impl Runtime {
             engine,
             instance_pre,
             call_slots: Semaphore::new(config.max_concurrent_calls as usize),
+            idle: std::sync::Mutex::default(),
             connections: Arc::default(),
             exports,
             config,
@@ -108,8 +120,9 @@ impl Runtime {
         })
     }
 
-    /// Calls function number `index` of the interface with `params`, in a fresh instance.
-    /// Returns the function's result value (`None` for a function without one).
+    /// Calls function number `index` of the interface with `params`, in an idle instance of an
+    /// earlier successful call or a new one. Returns the function's result value (`None` for a
+    /// function without one).
     pub async fn call(
         &self,
         index: usize,
@@ -119,77 +132,128 @@ impl Runtime {
     ) -> Result<Option<Val>, CallFailure> {
         let budget = self.config.call_deadline;
         let deadline = Instant::now() + budget;
-        let mut store = Store::new(
-            &self.engine,
-            GuestState::new(&self.config, &self.connections),
-        );
-        store.limiter(|state| &mut state.limits);
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            Ok(if Instant::now() >= deadline {
-                UpdateDeadline::Interrupt
-            } else {
-                UpdateDeadline::Yield(1)
-            })
-        });
-
-        let outcome = {
-            let run = async {
-                let _slot = self
-                    .call_slots
-                    .acquire()
-                    .await
-                    .map_err(|_| wasmtime::format_err!("the instance pool is closed"))?;
-                self.run(&mut store, index, params, has_result).await
-            };
-            tokio::select! {
-                outcome = tokio::time::timeout(budget, run) => match outcome {
-                    Ok(result) => result.map_err(Some),
-                    Err(_elapsed) => Err(None),
-                },
-                () = cancel.cancelled() => return Err(CallFailure::Cancelled),
+        // A call that times out or is cancelled drops its instance with this future.
+        tokio::select! {
+            outcome = tokio::time::timeout(budget, self.run(index, params, has_result, deadline)) => {
+                outcome.unwrap_or(Err(CallFailure::Deadline(budget)))
             }
-        };
-        outcome.map_err(|error| {
-            if store.data().limits.memory_cap_hit {
-                return CallFailure::MemoryCap(self.config.max_memory_bytes);
-            }
-            match error {
-                None => CallFailure::Deadline(budget),
-                Some(error) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
-                    CallFailure::Deadline(budget)
-                }
-                Some(error) => CallFailure::Trap(one_line(&error)),
-            }
-        })
+            () = cancel.cancelled() => Err(CallFailure::Cancelled),
+        }
     }
 
     async fn run(
         &self,
-        store: &mut Store<GuestState>,
         index: usize,
         params: &[Val],
         has_result: bool,
-    ) -> wasmtime::Result<Option<Val>> {
-        let started = Instant::now();
-        let instance = self.instance_pre.instantiate_async(&mut *store).await?;
-        tracing::debug!(
-            micros = started.elapsed().as_micros() as u64,
-            "instantiated"
-        );
-        let func = instance
-            .get_func(&mut *store, self.exports[index])
+        deadline: Instant,
+    ) -> Result<Option<Val>, CallFailure> {
+        let _slot = self
+            .call_slots
+            .acquire()
+            .await
+            .map_err(|_| CallFailure::Trap("the instance pool is closed".into()))?;
+        let idle = self.lock_idle().pop();
+        let mut warm = match idle {
+            Some(mut warm) => {
+                arm(&mut warm.store, deadline);
+                warm
+            }
+            None => self.instantiate(deadline).await?,
+        };
+        let func = warm
+            .instance
+            .get_func(&mut warm.store, self.exports[index])
             .ok_or_else(|| {
-                wasmtime::format_err!("the component does not export function #{index}")
+                CallFailure::Trap(format!("the component does not export function #{index}"))
             })?;
         let mut results = if has_result {
             vec![Val::Bool(false)]
         } else {
             Vec::new()
         };
-        func.call_async(&mut *store, params, &mut results).await?;
-        Ok(results.pop())
+        match func.call_async(&mut warm.store, params, &mut results).await {
+            Ok(()) => {
+                self.keep(warm);
+                Ok(results.pop())
+            }
+            Err(error) => Err(self.failure(&warm.store, &error)),
+        }
     }
+
+    /// A new store and instance, armed for a call that must end by `deadline`.
+    async fn instantiate(&self, deadline: Instant) -> Result<WarmInstance, CallFailure> {
+        let started = Instant::now();
+        let mut store = Store::new(
+            &self.engine,
+            GuestState::new(&self.config, &self.connections),
+        );
+        store.limiter(|state| &mut state.limits);
+        arm(&mut store, deadline);
+        let instance = match self.instance_pre.instantiate_async(&mut store).await {
+            Ok(instance) => instance,
+            Err(error) => return Err(self.failure(&store, &error)),
+        };
+        tracing::debug!(
+            micros = started.elapsed().as_micros() as u64,
+            "instantiated"
+        );
+        Ok(WarmInstance {
+            store,
+            instance,
+            calls: 0,
+        })
+    }
+
+    /// Keeps a healthy instance for a later call, unless it has served its share of calls or
+    /// enough instances are idle already.
+    fn keep(&self, mut warm: WarmInstance) {
+        warm.calls += 1;
+        let mut idle = self.lock_idle();
+        if warm.calls < CALLS_PER_INSTANCE && idle.len() < self.config.max_concurrent_calls as usize
+        {
+            idle.push(warm);
+        }
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<WarmInstance>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// What went wrong in `store`'s instance (which is then dropped, never reused).
+    fn failure(&self, store: &Store<GuestState>, error: &wasmtime::Error) -> CallFailure {
+        if store.data().limits.memory_cap_hit {
+            return CallFailure::MemoryCap(self.config.max_memory_bytes);
+        }
+        if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+            return CallFailure::Deadline(self.config.call_deadline);
+        }
+        CallFailure::Trap(one_line(error))
+    }
+}
+
+/// A store and its instantiated component, kept between successful calls.
+struct WarmInstance {
+    store: Store<GuestState>,
+    instance: Instance,
+    /// Successful calls served so far.
+    calls: u32,
+}
+
+/// Sets `store` up for a call: a CPU-bound guest yields every epoch tick and is interrupted
+/// once `deadline` has passed; the memory-cap flag starts clear.
+fn arm(store: &mut Store<GuestState>, deadline: Instant) {
+    store.data_mut().limits.memory_cap_hit = false;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        Ok(if Instant::now() >= deadline {
+            UpdateDeadline::Interrupt
+        } else {
+            UpdateDeadline::Yield(1)
+        })
+    });
 }
 
 impl Drop for Runtime {
