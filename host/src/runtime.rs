@@ -41,6 +41,14 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Successful calls one instance serves before a fresh one replaces it.
 const CALLS_PER_INSTANCE: u32 = 1000;
 
+/// Largest linear memory an instance may have grown to and still be kept for a later call. A
+/// memory never shrinks, so an instance a big answer grew is dropped instead, and idle
+/// instances hold at most this much each.
+const KEPT_MEMORY_BYTES: usize = 2 << 20;
+
+/// Idle instances kept at most (each may hold up to its memory's size resident).
+const IDLE_INSTANCES: usize = 16;
+
 /// Table elements one call may grow each table to.
 const TABLE_ELEMENTS_CAP: usize = 20_000;
 
@@ -205,13 +213,17 @@ impl Runtime {
         })
     }
 
-    /// Keeps a healthy instance for a later call, unless it has served its share of calls or
-    /// enough instances are idle already.
+    /// Keeps a healthy instance for a later call, unless it has served its share of calls, its
+    /// memory has grown past [`KEPT_MEMORY_BYTES`], or enough instances are idle already.
     fn keep(&self, mut warm: WarmInstance) {
         warm.calls += 1;
-        let mut idle = self.lock_idle();
-        if warm.calls < CALLS_PER_INSTANCE && idle.len() < self.config.max_concurrent_calls as usize
+        if warm.calls >= CALLS_PER_INSTANCE
+            || warm.store.data().limits.memory_bytes > KEPT_MEMORY_BYTES
         {
+            return;
+        }
+        let mut idle = self.lock_idle();
+        if idle.len() < IDLE_INSTANCES {
             idle.push(warm);
         }
     }
@@ -342,6 +354,7 @@ impl GuestState {
             table: ResourceTable::new(),
             limits: CallLimits {
                 max_memory_bytes: config.max_memory_bytes,
+                memory_bytes: 0,
                 memory_cap_hit: false,
             },
         }
@@ -367,9 +380,12 @@ impl WasiHttpView for GuestState {
     }
 }
 
-/// The memory and table caps of one call; remembers whether the memory cap was hit.
+/// The memory and table caps of an instance; remembers its memory's size and whether a call
+/// hit the cap.
 struct CallLimits {
     max_memory_bytes: usize,
+    /// The size of the largest linear memory (a Rust component has one), as last grown.
+    memory_bytes: usize,
     memory_cap_hit: bool,
 }
 
@@ -384,6 +400,7 @@ impl ResourceLimiter for CallLimits {
             self.memory_cap_hit = true;
             return Ok(false);
         }
+        self.memory_bytes = self.memory_bytes.max(desired);
         Ok(true)
     }
 
