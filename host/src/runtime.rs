@@ -1,13 +1,14 @@
-//! Running the component: one compiled component and pre-linked instance; each call gets a
-//! store and instance of its own, with a memory cap, a wall-clock deadline that also preempts
-//! CPU-bound guests (via epochs), and cancellation.
+//! Running the component: one compiled component and pre-linked instance; each call runs in
+//! an instance no other call is using at the time, with a memory cap, a wall-clock deadline that
+//! also preempts CPU-bound guests (via epochs), and cancellation.
 //!
 //! Instances come from a pool of slots reserved at start (memories, tables, fiber stacks), one
 //! per call that may run at once; calls beyond the pool wait for a free slot. An instance whose
-//! call succeeded is kept for a later call (up to [`CALLS_PER_INSTANCE`] calls; the component
-//! keeps no state between calls), which saves instantiating and resetting memory per call. An
-//! instance whose call trapped, hit the memory cap, ran out of time or was cancelled is thrown
-//! away with its store.
+//! call succeeded is kept for a later call (up to [`CALLS_PER_INSTANCE`] calls, only while its
+//! memory is at most [`KEPT_MEMORY_BYTES`], and at most [`IDLE_INSTANCES`] at a time; the
+//! component keeps no state between calls), which saves instantiating and resetting memory per
+//! call while bounding what idle instances keep resident. An instance whose call trapped, hit
+//! the memory cap, ran out of time or was cancelled is thrown away with its store.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -80,7 +81,7 @@ pub fn component_bytes(source: &ComponentSource) -> Result<Vec<u8>> {
     }
 }
 
-/// The compiled component, ready to instantiate once per call.
+/// The compiled component and its pool of instances, one per call in flight.
 pub struct Runtime {
     engine: Engine,
     instance_pre: InstancePre<GuestState>,
