@@ -2,7 +2,8 @@
 //! answers rmcp's own stdio transport does not give. rmcp 3.11 silently drops a line that is not
 //! JSON; JSON-RPC 2.0 requires a `-32700 Parse error` response (with `id: null`). And it answers
 //! JSON that is not a valid message with a `-32600` that has no `id`, which no client can match
-//! to its request.
+//! to its request. A notification sent before the first request (say `notifications/initialized`
+//! ahead of `initialize`) would end rmcp's session; here it is dropped, as it refers to nothing.
 //!
 //! So this is rmcp's transport itself, not a filter in front of rmcp's own: a reader task parses
 //! each line once, into rmcp's message type, and hands the message to the service; only a line
@@ -98,6 +99,8 @@ impl Transport<RoleServer> for StdioTransport {
 
 /// Reads client lines: each one rmcp can take goes to it parsed; the others are answered
 /// (`-32700` when not JSON, `-32600` when not a message) or, malformed notifications, dropped.
+/// A notification or response before the client's first request is dropped too: it cannot
+/// refer to anything yet, and rmcp would end the session on it (it expects a request first).
 async fn read_client(
     input: impl AsyncRead + Unpin,
     to_rmcp: mpsc::Sender<ClientJsonRpcMessage>,
@@ -105,6 +108,7 @@ async fn read_client(
 ) {
     let mut reader = BufReader::new(input);
     let mut line = Vec::new();
+    let mut requested = false;
     loop {
         line.clear();
         let read = (&mut reader)
@@ -132,6 +136,12 @@ async fn read_client(
         }
         match serde_json::from_slice::<ClientJsonRpcMessage>(text) {
             Ok(message) => {
+                let is_request = matches!(message, ClientJsonRpcMessage::Request(_));
+                if !requested && !is_request {
+                    tracing::debug!("dropping a message sent before any request: {message:?}");
+                    continue;
+                }
+                requested = true;
                 if to_rmcp.send(message).await.is_err() {
                     break;
                 }
@@ -288,7 +298,8 @@ mod prop_tests {
     }
 
     /// What must become of a line: forwarded (as this message), answered (id and code),
-    /// dropped (a malformed notification) or skipped (blank).
+    /// dropped (a malformed notification, or a message other than a request before the first
+    /// request) or skipped (blank).
     #[derive(Debug, PartialEq)]
     enum Fate {
         Forwarded(Value),
@@ -297,12 +308,17 @@ mod prop_tests {
         Skipped,
     }
 
-    fn fate(line: &[u8]) -> Fate {
+    /// The fate of `line`; `requested` tells (and records) whether a request went before.
+    fn fate(line: &[u8], requested: &mut bool) -> Fate {
         let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         if text.iter().all(u8::is_ascii_whitespace) {
             return Fate::Skipped;
         }
         if let Ok(message) = serde_json::from_slice::<ClientJsonRpcMessage>(text) {
+            *requested |= matches!(message, ClientJsonRpcMessage::Request(_));
+            if !*requested {
+                return Fate::Dropped;
+            }
             return Fate::Forwarded(serde_json::to_value(message).expect("a message as JSON"));
         }
         let Ok(value) = serde_json::from_slice::<Value>(text) else {
@@ -395,6 +411,9 @@ mod prop_tests {
                 r#"{"jsonrpc":"2.0","method":1,"params":"bar"}"#,
                 r#"[{"jsonrpc":"2.0","id":9,"method":"ping"}]"#,
                 r#"{"jsonrpc":"2.0","id":10,"method":"ping"}"#,
+                r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":10}}"#,
+                r#"{"jsonrpc":"2.0","id":11,"result":{}}"#,
             ])
             .prop_map(|line| line.as_bytes().to_vec()),
         ]
@@ -418,7 +437,8 @@ mod prop_tests {
                 lines.pop(); // nothing after the last newline: no line there
             }
             let (forwarded, replies) = handle(&input);
-            let fates: Vec<Fate> = lines.iter().map(|line| fate(line)).collect();
+            let mut requested = false;
+            let fates: Vec<Fate> = lines.iter().map(|line| fate(line, &mut requested)).collect();
             let expected_forwarded: Vec<&Value> = fates
                 .iter()
                 .filter_map(|fate| match fate {

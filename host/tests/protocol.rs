@@ -176,6 +176,26 @@ async fn an_unknown_tool_is_named_in_the_error() {
 }
 
 #[tokio::test]
+async fn messages_before_the_first_request_are_ignored() {
+    let mut session = RawSession::start(&dead_url(), &args(&probe_args()));
+    session
+        .send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+        .await;
+    session
+        .send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}"#)
+        .await;
+    session
+        .send(r#"{"jsonrpc":"2.0","id":99,"result":{}}"#)
+        .await;
+    session.initialize().await;
+    session
+        .send(r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#)
+        .await;
+    assert!(session.response(3).await["result"]["tools"].is_array());
+    assert_eq!(session.close().await, Some(0));
+}
+
+#[tokio::test]
 async fn closing_stdin_exits_zero() {
     let session = RawSession::start(&dead_url(), &args(&probe_args()));
     assert_eq!(session.close().await, Some(0), "before initialize");
