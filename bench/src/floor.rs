@@ -11,7 +11,7 @@ use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::backend::API_PREFIX;
+use backend_launcher::API_PREFIX;
 
 /// A direct HTTP client of the backend at one address.
 pub struct Floor {

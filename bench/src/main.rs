@@ -1,7 +1,6 @@
 //! `ktrdr-bench`: measures `ktrdr-mcp` next to the direct-HTTP floor in one run (latency, cold
 //! start, concurrency, memory, sizes) and prints a markdown report on stdout; progress on stderr.
 
-mod backend;
 mod binaries;
 mod cold_start;
 mod concurrency;
@@ -22,7 +21,6 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use crate::backend::Backend;
 use crate::binaries::{file_size, Binaries};
 use crate::floor::Floor;
 use crate::footprint::{peak_rss, Footprint};
@@ -30,6 +28,7 @@ use crate::machine::Machine;
 use crate::mcp_driver::{ComponentCache, HostLauncher};
 use crate::probe::Probe;
 use crate::report::Report;
+use backend_launcher::SeededBackend;
 
 /// Polls of the seeded operation before giving up on it finishing.
 const SEED_POLLS: usize = 200;
@@ -54,7 +53,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<Report> {
     let machine = Machine::now()?;
     let binaries = Binaries::locate()?;
-    let backend = Backend::start(&binaries.backend)?;
+    let backend = SeededBackend::start(&binaries.backend, &[])?;
     let floor = Floor::new(backend.addr());
     let operation_id = finished_data_load(&floor).await?;
     let launcher = HostLauncher::new(&binaries.host, backend.api_url());

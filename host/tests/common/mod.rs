@@ -6,12 +6,12 @@
     reason = "each test binary uses a different part of this module"
 )]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use backend_launcher::SeededBackend;
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
@@ -83,56 +83,21 @@ pub fn test_component(name: &str) -> PathBuf {
 
 /// A reference backend on a free port with seeded temporary directories; killed on drop.
 pub struct Backend {
-    child: Child,
     /// Its base URL, `/api/v1` included.
     pub api_url: String,
-    _dirs: tempfile::TempDir,
+    _process: SeededBackend,
 }
 
 impl Backend {
-    /// Starts the backend and waits until it listens.
+    /// Starts the backend (data-load segments slowed to 20 ms, so that loads can be watched and
+    /// cancelled) and waits until it listens.
     pub fn start() -> Self {
-        let dirs = tempfile::tempdir().unwrap();
-        let mut child = Command::new(backend_bin())
-            .args([
-                "--port",
-                "0",
-                "--seed-data",
-                "--segment-delay-ms",
-                "20",
-                "--log-level",
-                "warn",
-            ])
-            .arg("--data-dir")
-            .arg(dirs.path().join("data"))
-            .arg("--models-dir")
-            .arg(dirs.path().join("models"))
-            .arg("--strategies-dir")
-            .arg(dirs.path().join("strategies"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
+        let process = SeededBackend::start(&backend_bin(), &["--segment-delay-ms", "20"])
             .expect("cannot start the backend");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("backend printed {line:?}"));
         Self {
-            child,
-            api_url: format!("http://127.0.0.1:{port}/api/v1"),
-            _dirs: dirs,
+            api_url: process.api_url(),
+            _process: process,
         }
-    }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -1,4 +1,6 @@
-//! The reference backend, started on a free loopback port with seeded temporary directories.
+//! Starts the reference backend, `ktrdr-backend`, on a free loopback port with its data, models
+//! and strategies in fresh temporary directories, seeded with the sample bars and strategies.
+//! The host's integration tests and the benchmarks run against it.
 
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -10,16 +12,17 @@ use anyhow::{Context, Result};
 /// The API prefix every backend path sits under.
 pub const API_PREFIX: &str = "/api/v1";
 
-/// A running `ktrdr-backend`; killed on drop.
-pub struct Backend {
+/// A running `ktrdr-backend`; killed on drop, its directories removed.
+pub struct SeededBackend {
     child: Child,
     port: u16,
     _dirs: tempfile::TempDir,
 }
 
-impl Backend {
-    /// Starts `bin` on a free port and waits until it has announced the port.
-    pub fn start(bin: &Path) -> Result<Self> {
+impl SeededBackend {
+    /// Starts the backend binary `bin` with `extra` arguments (after the port, seeding and
+    /// directory ones) and waits until it has announced its port.
+    pub fn start(bin: &Path, extra: &[&str]) -> Result<Self> {
         let dirs = tempfile::tempdir()?;
         let mut child = Command::new(bin)
             .args(["--port", "0", "--seed-data", "--log-level", "warn"])
@@ -29,6 +32,7 @@ impl Backend {
             .arg(dirs.path().join("models"))
             .arg("--strategies-dir")
             .arg(dirs.path().join("strategies"))
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -58,7 +62,7 @@ impl Backend {
     }
 }
 
-impl Drop for Backend {
+impl Drop for SeededBackend {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
