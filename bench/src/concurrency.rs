@@ -45,6 +45,8 @@ pub struct ConcurrencyRow {
     pub calls: usize,
     /// Through `ktrdr-mcp`, one session.
     pub host: Throughput,
+    /// The host's CPU time per call, µs.
+    pub host_cpu: f64,
     /// Direct, on kept-alive connections (the like-for-like floor).
     pub keep_alive: Throughput,
     /// Direct, a fresh connection per request (for reference).
@@ -74,6 +76,7 @@ pub async fn measure(
             in_flight,
             calls: host.latencies.len(),
             host: host.into(),
+            host_cpu: host.host_cpu_per_call(),
             keep_alive: keep_alive.into(),
             fresh: fresh.into(),
         });

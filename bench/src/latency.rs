@@ -24,6 +24,10 @@ pub struct LatencyRow {
     pub calls: usize,
     /// Through `ktrdr-mcp`.
     pub host: Percentiles,
+    /// The host's CPU time per call, µs.
+    pub host_cpu: f64,
+    /// The host's CPU time per `ping`, µs.
+    pub ping_cpu: f64,
     /// An MCP `ping` through `ktrdr-mcp`, interleaved with this tool's calls.
     pub ping: Percentiles,
     /// Direct, on a kept-alive connection, as the host sends it (the like-for-like floor).
@@ -57,6 +61,8 @@ pub async fn measure(
             tool: probe.tool,
             calls: host.latencies.len(),
             host: percentiles(host),
+            host_cpu: host.host_cpu_per_call(),
+            ping_cpu: ping.host_cpu_per_call(),
             ping: percentiles(ping),
             keep_alive: percentiles(keep_alive),
             fresh: percentiles(fresh),

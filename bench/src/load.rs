@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use futures::future::try_join_all;
 
+use crate::mcp_driver::Session;
 use crate::probe::Probe;
 use crate::route::Route;
 
@@ -17,6 +18,8 @@ pub struct Sample {
     pub latencies: Vec<Duration>,
     /// Wall time from the first call's start to the last call's end, summed over runs.
     pub elapsed: Duration,
+    /// CPU time the host used meanwhile, summed over runs (zero for a direct route).
+    pub host_cpu: Duration,
 }
 
 impl Sample {
@@ -25,9 +28,15 @@ impl Sample {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
 
+    /// The host's CPU time per call, µs (zero for a direct route).
+    pub fn host_cpu_per_call(&self) -> f64 {
+        self.host_cpu.as_secs_f64() * 1e6 / self.latencies.len() as f64
+    }
+
     fn absorb(&mut self, other: Sample) {
         self.latencies.extend(other.latencies);
         self.elapsed += other.elapsed;
+        self.host_cpu += other.host_cpu;
     }
 }
 
@@ -48,11 +57,18 @@ pub async fn run(
         }
         anyhow::Ok(latencies)
     };
+    let host_cpu_before = route.host().map(Session::cpu_time).transpose()?;
     let started = Instant::now();
     let per_worker = try_join_all((0..in_flight).map(|_| worker())).await?;
+    let elapsed = started.elapsed();
+    let host_cpu = match (route.host(), host_cpu_before) {
+        (Some(session), Some(before)) => session.cpu_time()?.saturating_sub(before),
+        _ => Duration::ZERO,
+    };
     Ok(Sample {
-        elapsed: started.elapsed(),
+        elapsed,
         latencies: per_worker.into_iter().flatten().collect(),
+        host_cpu,
     })
 }
 

@@ -4,6 +4,7 @@
 mod binaries;
 mod cold_start;
 mod concurrency;
+mod cpu;
 mod floor;
 mod footprint;
 mod latency;

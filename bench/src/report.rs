@@ -60,24 +60,42 @@ fn write_header(out: &mut String, report: &Report) {
         out,
         "Host: `ktrdr-mcp` over stdio, driven by an rmcp client; backend: `ktrdr-backend` on \
          loopback. Floor: the same HTTP request from native Rust (hyper HTTP/1.1). Routes and \
-         floors alternate in blocks within this run. µs = microseconds; KB/MB = 10³/10⁶ bytes.\n"
+         floors alternate in blocks within this run. Host CPU per call: the host process's CPU \
+         time (all threads, from `/proc/<pid>/task/*/schedstat`) over those calls, divided by \
+         their number. µs = microseconds; KB/MB = 10³/10⁶ bytes.\n"
     );
 }
 
 fn write_latency(out: &mut String, rows: &[LatencyRow]) {
     let _ = writeln!(out, "### Per-call latency, one call at a time (µs)\n");
-    let _ = writeln!(out, "| tool | route | calls | p50 | p95 | p99 |");
-    let _ = writeln!(out, "|---|---|--:|--:|--:|--:|");
+    let _ = writeln!(
+        out,
+        "| tool | route | calls | p50 | p95 | p99 | host CPU per call |"
+    );
+    let _ = writeln!(out, "|---|---|--:|--:|--:|--:|--:|");
     for row in rows {
-        for (route, p) in [
-            ("`ktrdr-mcp` tools/call", &row.host),
-            ("`ktrdr-mcp` ping (MCP stdio round trip alone)", &row.ping),
-            ("floor: direct, keep-alive (like for like)", &row.keep_alive),
-            ("floor: direct, fresh connection (reference)", &row.fresh),
+        for (route, p, cpu) in [
+            ("`ktrdr-mcp` tools/call", &row.host, Some(row.host_cpu)),
+            (
+                "`ktrdr-mcp` ping (MCP stdio round trip alone)",
+                &row.ping,
+                Some(row.ping_cpu),
+            ),
+            (
+                "floor: direct, keep-alive (like for like)",
+                &row.keep_alive,
+                None,
+            ),
+            (
+                "floor: direct, fresh connection (reference)",
+                &row.fresh,
+                None,
+            ),
         ] {
+            let cpu = cpu.map_or_else(|| "–".to_string(), |cpu| format!("{cpu:.0}"));
             let _ = writeln!(
                 out,
-                "| {} | {route} | {} | {:.0} | {:.0} | {:.0} |",
+                "| {} | {route} | {} | {:.0} | {:.0} | {:.0} | {cpu} |",
                 row.tool, row.calls, p.p50, p.p95, p.p99
             );
         }
@@ -145,16 +163,17 @@ fn write_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
     );
     let _ = writeln!(
         out,
-        "| in flight | host calls/s | host p99 (µs) | floor (keep-alive) calls/s | floor p99 (µs) | host / floor | floor (fresh conn.) calls/s | host / fresh |"
+        "| in flight | host calls/s | host p99 (µs) | host CPU per call (µs) | floor (keep-alive) calls/s | floor p99 (µs) | host / floor | floor (fresh conn.) calls/s | host / fresh |"
     );
-    let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} % | {:.0} | {:.0} % |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} % | {:.0} | {:.0} % |",
             row.in_flight,
             row.host.calls_per_second,
             row.host.p99,
+            row.host_cpu,
             row.keep_alive.calls_per_second,
             row.keep_alive.p99,
             throughput_percent(row),

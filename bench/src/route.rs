@@ -19,7 +19,15 @@ pub enum Route<'a> {
     DirectKeepAlive(&'a KeepAlive),
 }
 
-impl Route<'_> {
+impl<'a> Route<'a> {
+    /// The host process this route goes through, if any.
+    pub fn host(self) -> Option<&'a Session> {
+        match self {
+            Route::Host(session) | Route::HostPing(session) => Some(session),
+            Route::Direct(_) | Route::DirectKeepAlive(_) => None,
+        }
+    }
+
     /// Makes `probe`'s request once (or, for [`Route::HostPing`], a `ping`), reading the whole
     /// answer.
     pub async fn call(self, probe: &Probe) -> Result<()> {

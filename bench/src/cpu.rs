@@ -1,0 +1,55 @@
+//! The CPU time a process has used, all its threads together, from the scheduler's per-thread
+//! run time in `/proc/<pid>/task/<tid>/schedstat` (nanoseconds, unlike the 10 ms ticks of
+//! `/proc/<pid>/stat`).
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+/// CPU time used so far by every thread of process `pid`.
+pub fn cpu_time(pid: u32) -> Result<Duration> {
+    let tasks = format!("/proc/{pid}/task");
+    let mut total = 0u64;
+    for task in std::fs::read_dir(&tasks).with_context(|| format!("cannot list {tasks}"))? {
+        let path = task?.path().join("schedstat");
+        // A thread that has just exited has no schedstat any more; its time is gone with it.
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        total += run_time_nanos(&text)
+            .with_context(|| format!("{} is not a schedstat line", path.display()))?;
+    }
+    Ok(Duration::from_nanos(total))
+}
+
+/// The first field of a schedstat line: time spent on the CPU, in nanoseconds.
+fn run_time_nanos(schedstat: &str) -> Option<u64> {
+    schedstat.split_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_run_time_field() {
+        assert_eq!(run_time_nanos("123456789 2000 31\n"), Some(123_456_789));
+        assert_eq!(run_time_nanos(""), None);
+        assert_eq!(run_time_nanos("x 1 2"), None);
+    }
+
+    #[test]
+    fn the_own_process_time_grows_while_it_computes() {
+        let before = cpu_time(std::process::id()).unwrap();
+        let started = std::time::Instant::now();
+        let mut x = 0u64;
+        while started.elapsed() < Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let after = cpu_time(std::process::id()).unwrap();
+        assert!(
+            after - before >= Duration::from_millis(10),
+            "{before:?} -> {after:?}"
+        );
+    }
+}
