@@ -177,7 +177,7 @@ pub fn decode<T>(
 /// How a wasi-http `error-code` is reported.
 pub fn transport_error(config: &Config, code: &ErrorCode) -> ApiError {
     use ErrorCode as E;
-    let cause = one_line(&format!("{code:?}"), 200);
+    let cause = one_line(&describe(code), 200);
     match code {
         E::DnsTimeout
         | E::ConnectionTimeout
@@ -209,6 +209,71 @@ pub fn transport_error(config: &Config, code: &ErrorCode) -> ApiError {
             url: config.base_url().to_owned(),
             cause,
         },
+    }
+}
+
+/// A wasi-http `error-code` in words, with what its payload tells (e.g. `connection refused`,
+/// `internal error: <the host's text>`).
+fn describe(code: &ErrorCode) -> String {
+    use ErrorCode as E;
+    let with = |what: &str, detail: Option<String>| match detail {
+        Some(detail) => format!("{what}: {detail}"),
+        None => what.to_owned(),
+    };
+    let size = |what: &str, limit: Option<u64>| with(what, limit.map(|n| format!("limit {n}")));
+    let field = |what: &str, payload: Option<&wasi::http::types::FieldSizePayload>| {
+        with(what, payload.and_then(|p| p.field_name.clone()))
+    };
+    match code {
+        E::DnsTimeout => "DNS timeout".into(),
+        E::DnsError(payload) => with("DNS error", payload.rcode.clone()),
+        E::DestinationNotFound => "destination not found".into(),
+        E::DestinationUnavailable => "destination unavailable".into(),
+        E::DestinationIpProhibited => "destination IP prohibited".into(),
+        E::DestinationIpUnroutable => "destination IP unroutable".into(),
+        E::ConnectionRefused => "connection refused".into(),
+        E::ConnectionTerminated => "connection terminated".into(),
+        E::ConnectionTimeout => "connection timeout".into(),
+        E::ConnectionReadTimeout => "connection read timeout".into(),
+        E::ConnectionWriteTimeout => "connection write timeout".into(),
+        E::ConnectionLimitReached => "connection limit reached".into(),
+        E::TlsProtocolError => "TLS protocol error".into(),
+        E::TlsCertificateError => "TLS certificate error".into(),
+        E::TlsAlertReceived(payload) => with("TLS alert", payload.alert_message.clone()),
+        E::HttpRequestDenied => "request denied by the host".into(),
+        E::HttpRequestLengthRequired => "request length required".into(),
+        E::HttpRequestBodySize(limit) => size("request body too large", *limit),
+        E::HttpRequestMethodInvalid => "request method invalid".into(),
+        E::HttpRequestUriInvalid => "request URI invalid".into(),
+        E::HttpRequestUriTooLong => "request URI too long".into(),
+        E::HttpRequestHeaderSectionSize(limit) => {
+            size("request header section too large", limit.map(u64::from))
+        }
+        E::HttpRequestHeaderSize(payload) => field("request header too large", payload.as_ref()),
+        E::HttpRequestTrailerSectionSize(limit) => {
+            size("request trailer section too large", limit.map(u64::from))
+        }
+        E::HttpRequestTrailerSize(payload) => field("request trailer too large", Some(payload)),
+        E::HttpResponseIncomplete => "incomplete response".into(),
+        E::HttpResponseHeaderSectionSize(limit) => {
+            size("response header section too large", limit.map(u64::from))
+        }
+        E::HttpResponseHeaderSize(payload) => field("response header too large", Some(payload)),
+        E::HttpResponseBodySize(limit) => size("response body too large", *limit),
+        E::HttpResponseTrailerSectionSize(limit) => {
+            size("response trailer section too large", limit.map(u64::from))
+        }
+        E::HttpResponseTrailerSize(payload) => field("response trailer too large", Some(payload)),
+        E::HttpResponseTransferCoding(coding) => {
+            with("unsupported transfer coding", coding.clone())
+        }
+        E::HttpResponseContentCoding(coding) => with("unsupported content coding", coding.clone()),
+        E::HttpResponseTimeout => "response timeout".into(),
+        E::HttpUpgradeFailed => "HTTP upgrade failed".into(),
+        E::HttpProtocolError => "HTTP protocol error".into(),
+        E::LoopDetected => "loop detected".into(),
+        E::ConfigurationError => "configuration error".into(),
+        E::InternalError(text) => with("internal error", text.clone()),
     }
 }
 
@@ -480,7 +545,10 @@ mod tests {
         let timeout = transport_error(&config, &E::ConnectionTimeout).to_string();
         assert!(timeout.contains("7 s"), "{timeout}");
         let internal = transport_error(&config, &E::InternalError(Some("boom".into()))).to_string();
-        assert!(internal.contains("boom"), "{internal}");
+        assert!(internal.contains("(internal error: boom)"), "{internal}");
+        let refused = transport_error(&config, &E::ConnectionRefused).to_string();
+        assert!(refused.contains("(connection refused)"), "{refused}");
+        assert!(!refused.contains("ErrorCode"), "{refused}");
         assert!(
             internal.contains("http://10.0.0.9:8000/api/v1"),
             "{internal}"
