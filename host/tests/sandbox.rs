@@ -119,6 +119,45 @@ async fn a_cpu_loop_is_stopped_by_the_deadline_and_the_server_goes_on() {
 }
 
 #[tokio::test]
+async fn an_instance_serves_again_until_it_fails_or_its_memory_grows() {
+    let probe = probe();
+    let client = connect(
+        "http://127.0.0.1:9/api/v1",
+        &[
+            "--component",
+            &probe,
+            "--timeout",
+            "1",
+            "--max-memory-mb",
+            "32",
+        ],
+    )
+    .await;
+    let served = || async { text_of(&call(&client, "calls_served", json!({})).await) };
+    assert_eq!(served().await, "1");
+    assert_eq!(served().await, "2", "a healthy instance is reused");
+    let timeout = error_of(&call(&client, "spin", json!({})).await);
+    assert_eq!(timeout["code"], "timeout", "{timeout:?}");
+    assert_eq!(served().await, "1", "the timed-out instance was dropped");
+    assert_eq!(served().await, "2");
+    let capped = error_of(&call(&client, "hog", json!({ "mebibytes": 64 })).await);
+    assert_eq!(capped["code"], "memory_limit", "{capped:?}");
+    assert_eq!(
+        served().await,
+        "1",
+        "the instance that hit the cap was dropped"
+    );
+    let grown = call(&client, "hog", json!({ "mebibytes": 8 })).await;
+    assert_eq!(text_of(&grown), "8");
+    assert_eq!(
+        served().await,
+        "1",
+        "an instance whose memory grew past 2 MiB is not kept"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_memory_hog_is_stopped_by_the_cap_and_the_server_goes_on() {
     let probe = probe();
     let client = connect(

@@ -60,6 +60,11 @@ impl ProbeGuest for Component {
             .map_err(|error| format!("{error:#}"))
     }
 
+    fn calls_served() -> u32 {
+        static SERVED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        SERVED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    }
+
     fn environment() -> Vec<(String, String)> {
         std::env::vars().collect()
     }
