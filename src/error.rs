@@ -125,8 +125,9 @@ pub enum ApiError {
 
     /// The backend answered with a body this tool cannot read.
     #[error(
-        "The backend's answer to {endpoint} (HTTP {status}) is unusable: {problem}. Check that \
-         KTRDR_API_URL points at a compatible KTRDR backend."
+        "The backend's answer to {endpoint}{} is unusable: {problem}. Check that \
+         KTRDR_API_URL points at a compatible KTRDR backend.",
+        http_status(*.status)
     )]
     BadResponse {
         /// Method and path of the request.
@@ -263,6 +264,15 @@ impl ApiError {
 impl From<ApiError> for ToolError {
     fn from(error: ApiError) -> Self {
         error.into_tool_error()
+    }
+}
+
+/// ` (HTTP 502)` after an endpoint, or nothing when no HTTP answer came (status 0).
+fn http_status(status: u16) -> String {
+    if status == 0 {
+        String::new()
+    } else {
+        format!(" (HTTP {status})")
     }
 }
 

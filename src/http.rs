@@ -549,6 +549,13 @@ mod tests {
         let refused = transport_error(&config, &E::ConnectionRefused).to_string();
         assert!(refused.contains("(connection refused)"), "{refused}");
         assert!(!refused.contains("ErrorCode"), "{refused}");
+        let malformed = transport_error(&config, &E::HttpProtocolError).to_string();
+        assert!(
+            malformed.contains(
+                "/api/v1 is unusable: the HTTP answer was malformed (HTTP protocol error)."
+            ),
+            "{malformed}"
+        );
         assert!(
             internal.contains("http://10.0.0.9:8000/api/v1"),
             "{internal}"
