@@ -546,6 +546,10 @@ mod tests {
         assert!(timeout.contains("7 s"), "{timeout}");
         let internal = transport_error(&config, &E::InternalError(Some("boom".into()))).to_string();
         assert!(internal.contains("(internal error: boom)"), "{internal}");
+        assert!(
+            internal.contains("http://10.0.0.9:8000/api/v1"),
+            "{internal}"
+        );
         let refused = transport_error(&config, &E::ConnectionRefused).to_string();
         assert!(refused.contains("(connection refused)"), "{refused}");
         assert!(!refused.contains("ErrorCode"), "{refused}");
@@ -555,10 +559,6 @@ mod tests {
                 "/api/v1 is unusable: the HTTP answer was malformed (HTTP protocol error)."
             ),
             "{malformed}"
-        );
-        assert!(
-            internal.contains("http://10.0.0.9:8000/api/v1"),
-            "{internal}"
         );
     }
 }

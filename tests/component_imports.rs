@@ -44,7 +44,7 @@ const ALLOWED_IMPORTS: [&str; 17] = [
 /// `wasi:random/*` is allowed too (std may seed hash maps from it).
 const ALLOWED_IMPORT_PACKAGES: [&str; 1] = ["wasi:random/"];
 
-/// The release component must stay below this size, in bytes: 320,117 with function names
+/// The release component must stay below this size, in bytes: 318,698 with function names
 /// kept, plus some room; a change that grows it past this should say why.
 const MAX_COMPONENT_BYTES: u64 = 330 * 1000;
 

@@ -1,11 +1,11 @@
 //! Outgoing HTTP/1.1 connections, kept alive and reused across calls.
 //!
-//! Every call runs in a fresh instance, but the backend it talks to stays the same; opening a
-//! TCP connection per request would cost both sides a connect, an accept and a teardown. The
-//! pool keeps idle connections per origin (scheme, host and port, checked by the sandbox before
-//! a request gets here) and hands one back when its response body has been read to the end. A
-//! connection whose body is dropped half-read is closed, not reused. `https` origins go through
-//! Wasmtime's default sender, one connection per request.
+//! Calls come and go (and instances with them), but the backend they talk to stays the same;
+//! opening a TCP connection per request would cost both sides a connect, an accept and a
+//! teardown. The pool keeps idle connections per origin (scheme, host and port, checked by the
+//! sandbox before a request gets here) and hands one back when its response body has been read
+//! to the end. A connection whose body is dropped half-read is closed, not reused. `https`
+//! origins go through Wasmtime's default sender, one connection per request.
 //!
 //! The guest's request options are honoured: the connect timeout bounds a new connection, the
 //! first-byte timeout the wait for the response head, the between-bytes timeout each wait for a
@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -93,10 +93,7 @@ impl ConnectionPool {
     /// An idle connection to `origin` that can take a request now; closed and stale ones are
     /// dropped, busy ones (a response body still being read) stay.
     fn take_idle(&self, origin: &str) -> Option<SendRequest<WasiBody>> {
-        let mut idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let mut idle = self.lock_idle();
         let connections = idle.get_mut(origin)?;
         connections.retain(|c| !c.sender.is_closed() && c.since.elapsed() < IDLE_TIMEOUT);
         let ready = connections.iter().rposition(|c| c.sender.is_ready())?;
@@ -104,10 +101,7 @@ impl ConnectionPool {
     }
 
     fn put_back(&self, origin: String, sender: SendRequest<WasiBody>) {
-        let mut idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let mut idle = self.lock_idle();
         let connections = idle.entry(origin).or_default();
         if connections.len() >= MAX_IDLE_PER_ORIGIN {
             connections.remove(0);
@@ -116,6 +110,12 @@ impl ConnectionPool {
             sender,
             since: Instant::now(),
         });
+    }
+
+    fn lock_idle(&self) -> MutexGuard<'_, HashMap<String, Vec<Idle>>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// The response with a body that returns the connection to the pool at its end.

@@ -271,7 +271,7 @@ impl RawSession {
                 "{what}; stderr: {}",
                 self.stderr()
             );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
