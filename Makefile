@@ -42,8 +42,9 @@ node_modules/.installed: package.json package-lock.json
 
 build: component host backend ## Build the component, the host and the backend
 
-component: setup-rust ## The release component (target/wasm32-wasip2/release/ktrdr_tools.wasm)
+component: setup-rust ## The release component (target/wasm32-wasip2/release/ktrdr_tools.wasm), names shortened
 	$(CARGO) build --release --target $(WASM_TARGET)
+	$(CARGO) run -q $(NATIVE) -p component-names -- $(COMPONENT)
 
 host: component ## The MCP host binary (target/native/ktrdr-mcp)
 	$(CARGO) build $(NATIVE) -p ktrdr-mcp
@@ -54,7 +55,7 @@ backend: ## The reference backend binary (target/native/ktrdr-backend)
 test: setup build quality test-unit test-fuzz test-contract test-host test-e2e ## Everything CI checks
 
 test-unit: component ## Component unit tests (native) and checks of the built component
-	$(CARGO) test $(NATIVE) -p ktrdr-tools -p package-docs
+	$(CARGO) test $(NATIVE) -p ktrdr-tools -p package-docs -p component-names
 
 test-fuzz: ## Replay the fuzz targets' seeds and regressions plus 100 000 seeded mutations each (stable)
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check

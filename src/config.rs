@@ -113,7 +113,11 @@ fn url_error(value: &str, problem: &str) -> ApiError {
 /// Validates the base URL and returns it without trailing `/`, with the length of its scheme
 /// and its authority.
 fn parse_base_url(url: &str) -> Result<(String, usize, String), ApiError> {
-    let Some((scheme, rest)) = url.split_once("://") else {
+    // `:` then `//`, as one `split_once("://")` would, without linking a substring searcher.
+    let Some((scheme, rest)) = url
+        .split_once(':')
+        .and_then(|(scheme, rest)| Some((scheme, rest.strip_prefix("//")?)))
+    else {
         return Err(url_error(url, "has no scheme"));
     };
     let scheme = scheme.to_ascii_lowercase();

@@ -64,7 +64,9 @@ pub(crate) fn read_operation_type(
         .ok_or_else(|| {
             ShapeError(format!(
                 "{key}: unknown operation type {name:?} (this component knows {})",
-                OPERATION_TYPES.map(|(_, known)| known).join(", ")
+                OPERATION_TYPES
+                    .map(|(_, known)| known.to_owned())
+                    .join(", ")
             ))
         })
 }
