@@ -5,7 +5,7 @@
 
 use crate::error::ApiError;
 use crate::http::{ApiRequest, Method};
-use crate::json::{self, Fields, ShapeError};
+use crate::json::{Fields, ShapeError};
 use crate::tools::{DataLoadStarted, DataMode, OperationType, Timeframe};
 use crate::validate;
 use serde_json::{Map, Value};
@@ -73,20 +73,20 @@ impl LoadArgs {
 
     /// `POST /data/load` with `{symbol, timeframe, mode[, start_date][, end_date]}`.
     pub fn request(&self) -> ApiRequest {
-        let mut body = json::object([
-            ("symbol", Value::from(self.symbol.as_str())),
-            ("timeframe", Value::from(timeframe_name(self.timeframe))),
-            ("mode", Value::from(mode_name(self.mode))),
-        ]);
-        if let Value::Object(fields) = &mut body {
-            if let Some(start) = &self.start_date {
-                fields.insert("start_date".to_owned(), Value::from(start.as_str()));
-            }
-            if let Some(end) = &self.end_date {
-                fields.insert("end_date".to_owned(), Value::from(end.as_str()));
-            }
+        let mut body = Map::new();
+        body.insert("symbol".to_owned(), Value::from(self.symbol.as_str()));
+        body.insert(
+            "timeframe".to_owned(),
+            Value::from(timeframe_name(self.timeframe)),
+        );
+        body.insert("mode".to_owned(), Value::from(mode_name(self.mode)));
+        if let Some(start) = &self.start_date {
+            body.insert("start_date".to_owned(), Value::from(start.as_str()));
         }
-        ApiRequest::new(Method::Post, &["data", "load"]).with_json(body)
+        if let Some(end) = &self.end_date {
+            body.insert("end_date".to_owned(), Value::from(end.as_str()));
+        }
+        ApiRequest::new(Method::Post, &["data", "load"]).with_json(Value::Object(body))
     }
 
     /// Reads `{"success", "data": {"status", "operation_id", "fetched_bars", …}}` into the

@@ -57,13 +57,14 @@ pub async fn run(
         }
         anyhow::Ok(latencies)
     };
-    let host_cpu_before = route.host().map(Session::cpu_time).transpose()?;
+    let host = route.host();
+    let host_cpu_before = host.map(Session::cpu_time).transpose()?;
     let started = Instant::now();
     let per_worker = try_join_all((0..in_flight).map(|_| worker())).await?;
     let elapsed = started.elapsed();
-    let host_cpu = match (route.host(), host_cpu_before) {
-        (Some(session), Some(before)) => session.cpu_time()?.saturating_sub(before),
-        _ => Duration::ZERO,
+    let host_cpu = match host.zip(host_cpu_before) {
+        Some((session, before)) => session.cpu_time()?.saturating_sub(before),
+        None => Duration::ZERO,
     };
     Ok(Sample {
         elapsed,
