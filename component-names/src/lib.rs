@@ -1,7 +1,7 @@
-//! Rewrites the function names a component's core modules carry as short Rust paths.
+//! Rewrites the function and global names a component's core modules carry as short Rust paths.
 //!
 //! Rust symbols reach a wasm `name` section mangled, with a hash per symbol
-//! (`_ZN11ktrdr_tools4http4send17h470a…E`): what a trap backtrace prints, and about a fifth of
+//! (`_ZN11ktrdr_tools4http4send17h470a…E`): what a trap backtrace prints, and about a sixth of
 //! a small component. This rewrites each function and global name as `rustc-demangle` prints it
 //! without the hash, with the paths inside generic arguments trimmed to their last segment as
 //! rustc's diagnostics write them (`core::ptr::drop_in_place::<Vec<u8>>`,
@@ -21,8 +21,9 @@ const FUNCTION_NAMES: u8 = 1;
 /// Id of the global-names subsection of a `name` section.
 const GLOBAL_NAMES: u8 = 7;
 
-/// `component` with the function names of each of its top-level core modules shortened.
-/// Running it again on its own output changes nothing.
+/// `component` with the function and global names of each of its top-level core modules
+/// shortened (modules inside nested components are left as they are). Running it again on its
+/// own output changes nothing.
 pub fn shorten_component(component: &[u8]) -> Result<Vec<u8>> {
     ensure!(
         wasmparser::Parser::is_component(component),
@@ -59,7 +60,8 @@ pub fn shorten_component(component: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// `module` (a core module's bytes) with its `name` section's function names shortened.
+/// `module` (a core module's bytes) with its `name` section's function and global names
+/// shortened.
 pub fn shorten_module(module: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(module.len());
     let mut copied = 0;

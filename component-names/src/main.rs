@@ -1,5 +1,5 @@
-//! `component-names FILE`: shortens the function names in a component file, in place (see the
-//! library), and prints its size before and after.
+//! `component-names FILE`: shortens the function and global names in a component file, in place
+//! (see the library), and prints its size before and after.
 
 use std::process::ExitCode;
 
@@ -27,7 +27,7 @@ fn run() -> Result<()> {
         std::fs::write(&path, &after).with_context(|| format!("cannot write {path:?}"))?;
     }
     println!(
-        "{}: {} -> {} bytes (function names shortened)",
+        "{}: {} -> {} bytes (function and global names shortened)",
         path.to_string_lossy(),
         before.len(),
         after.len()
