@@ -1,5 +1,5 @@
 //! `component-names FILE`: shortens the function and global names in a component file, in place
-//! (see the library), and prints its size before and after.
+//! (see the library), and reports its size before and after on stderr.
 
 use std::process::ExitCode;
 
@@ -26,7 +26,7 @@ fn run() -> Result<()> {
     if after != before {
         std::fs::write(&path, &after).with_context(|| format!("cannot write {path:?}"))?;
     }
-    println!(
+    eprintln!(
         "{}: {} -> {} bytes (function and global names shortened)",
         path.to_string_lossy(),
         before.len(),
