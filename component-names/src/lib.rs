@@ -39,15 +39,17 @@ pub fn shorten_component(component: &[u8]) -> Result<Vec<u8>> {
             } => {
                 let unchecked_range = unchecked_range.start as usize..unchecked_range.end as usize;
                 if depth == 0 {
-                    let start = section_start(component, MODULE_SECTION, unchecked_range.clone())?;
-                    out.extend_from_slice(&component[copied..start]);
                     let module = component
                         .get(unchecked_range.clone())
                         .context("the component is truncated inside a core module")?;
                     let module = shorten_module(module)?;
-                    out.push(MODULE_SECTION);
-                    module.encode(&mut out);
-                    copied = unchecked_range.end;
+                    copied = replace_section(
+                        &mut out,
+                        component,
+                        copied,
+                        (MODULE_SECTION, unchecked_range),
+                        &module,
+                    )?;
                 }
                 depth += 1;
             }
@@ -70,16 +72,16 @@ pub fn shorten_module(module: &[u8]) -> Result<Vec<u8>> {
         if let Payload::CustomSection(section) = &payload {
             if section.name() == "name" {
                 let range = section.range();
-                let range = range.start as usize..range.end as usize;
-                let start = section_start(module, CUSTOM_SECTION, range.clone())?;
-                out.extend_from_slice(&module[copied..start]);
-                let names = wasm_encoder::CustomSection {
-                    name: "name".into(),
-                    data: shorten_name_section(section.data(), section.data_offset())?.into(),
-                };
-                out.push(CUSTOM_SECTION);
-                names.encode(&mut out);
-                copied = range.end;
+                let mut contents = Vec::new();
+                "name".encode(&mut contents);
+                contents.extend(shorten_name_section(section.data(), section.data_offset())?);
+                copied = replace_section(
+                    &mut out,
+                    module,
+                    copied,
+                    (CUSTOM_SECTION, range.start as usize..range.end as usize),
+                    &contents,
+                )?;
             }
         }
     }
@@ -166,6 +168,22 @@ fn trim_generic_paths(path: &str) -> String {
         rest = &rest[c.len_utf8()..];
     }
     out
+}
+
+/// Appends to `out` the bytes of `bytes` from `copied` up to the section `(id, contents)`, then
+/// that section with `replacement` as its contents; returns the offset copying resumes from.
+fn replace_section(
+    out: &mut Vec<u8>,
+    bytes: &[u8],
+    copied: usize,
+    (id, contents): (u8, std::ops::Range<usize>),
+    replacement: &[u8],
+) -> Result<usize> {
+    let start = section_start(bytes, id, contents.clone())?;
+    out.extend_from_slice(&bytes[copied..start]);
+    out.push(id);
+    replacement.encode(out);
+    Ok(contents.end)
 }
 
 /// Offset of the id byte of the section whose contents are `contents`: the id and the LEB128
