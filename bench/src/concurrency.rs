@@ -1,9 +1,11 @@
-//! Concurrency: N calls in flight over one MCP session, next to the direct-HTTP floor with N
-//! concurrent requests (on kept-alive connections, as the host sends them, and on a fresh
-//! connection each), interleaved.
+//! Concurrency: N calls in flight over one MCP session, next to N MCP `ping`s in flight over the
+//! same session (the stdio transport's own ceiling, no component and no HTTP) and the
+//! direct-HTTP floor with N concurrent requests (on kept-alive connections, as the host sends
+//! them, and on a fresh connection each), interleaved.
 
 use anyhow::Result;
 
+use crate::cpu::CpuMeter;
 use crate::floor::{Floor, KeepAlive};
 use crate::load::{interleaved, Sample};
 use crate::mcp_driver::Session;
@@ -47,14 +49,22 @@ pub struct ConcurrencyRow {
     pub host: Throughput,
     /// The host's CPU time per call, µs.
     pub host_cpu: f64,
+    /// The driver's (MCP client's) and backend's CPU time together per host call, µs.
+    pub driver_and_backend_cpu: f64,
+    /// MCP `ping`s through `ktrdr-mcp`: the stdio round trip alone.
+    pub ping: Throughput,
     /// Direct, on kept-alive connections (the like-for-like floor).
     pub keep_alive: Throughput,
+    /// The driver's (HTTP client's) and backend's CPU time together per request on that
+    /// floor, µs.
+    pub keep_alive_cpu: f64,
     /// Direct, a fresh connection per request (for reference).
     pub fresh: Throughput,
 }
 
 /// Measures `probe` at every level of [`IN_FLIGHT`].
 pub async fn measure(
+    meter: &CpuMeter,
     session: &Session,
     floor: &Floor,
     keep_alive: &KeepAlive,
@@ -62,14 +72,15 @@ pub async fn measure(
 ) -> Result<Vec<ConcurrencyRow>> {
     let routes = [
         Route::Host(session),
+        Route::HostPing(session),
         Route::DirectKeepAlive(keep_alive),
         Route::Direct(floor),
     ];
     let mut rows = Vec::with_capacity(IN_FLIGHT.len());
     for in_flight in IN_FLIGHT {
-        interleaved(&routes, probe, in_flight, 1, WARM_UP).await?;
-        let samples = interleaved(&routes, probe, in_flight, ROUNDS, BLOCK).await?;
-        let [host, keep_alive, fresh] = samples.as_slice() else {
+        interleaved(meter, &routes, probe, in_flight, 1, WARM_UP).await?;
+        let samples = interleaved(meter, &routes, probe, in_flight, ROUNDS, BLOCK).await?;
+        let [host, ping, keep_alive, fresh] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         rows.push(ConcurrencyRow {
@@ -77,7 +88,10 @@ pub async fn measure(
             calls: host.latencies.len(),
             host: host.into(),
             host_cpu: host.host_cpu_per_call(),
+            driver_and_backend_cpu: host.driver_and_backend_cpu_per_call(),
+            ping: ping.into(),
             keep_alive: keep_alive.into(),
+            keep_alive_cpu: keep_alive.driver_and_backend_cpu_per_call(),
             fresh: fresh.into(),
         });
     }

@@ -1,10 +1,60 @@
 //! The CPU time a process has used, all its threads together, from the scheduler's per-thread
 //! run time in `/proc/<pid>/task/<tid>/schedstat` (nanoseconds, unlike the 10 ms ticks of
-//! `/proc/<pid>/stat`).
+//! `/proc/<pid>/stat`); and that of every process a benchmark call passes through.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+
+/// CPU time used by the processes a call passes through.
+#[derive(Clone, Copy, Default)]
+pub struct CpuUse {
+    /// This process: the MCP client, or the direct HTTP client on a floor route.
+    pub driver: Duration,
+    /// `ktrdr-mcp` (zero on a direct route).
+    pub host: Duration,
+    /// The reference backend.
+    pub backend: Duration,
+}
+
+impl CpuUse {
+    /// What was used from `before` to `self`.
+    pub fn since(&self, before: &CpuUse) -> CpuUse {
+        CpuUse {
+            driver: self.driver.saturating_sub(before.driver),
+            host: self.host.saturating_sub(before.host),
+            backend: self.backend.saturating_sub(before.backend),
+        }
+    }
+
+    /// Adds `other` to this.
+    pub fn add(&mut self, other: &CpuUse) {
+        self.driver += other.driver;
+        self.host += other.host;
+        self.backend += other.backend;
+    }
+}
+
+/// Reads the CPU time of the driver (this process), the backend and, on a host route, the host.
+pub struct CpuMeter {
+    backend: u32,
+}
+
+impl CpuMeter {
+    /// A meter of this process and the backend with process id `backend`.
+    pub fn new(backend: u32) -> Self {
+        Self { backend }
+    }
+
+    /// The CPU time used so far by this process, the backend and `host` (if any).
+    pub fn read(&self, host: Option<u32>) -> Result<CpuUse> {
+        Ok(CpuUse {
+            driver: cpu_time(std::process::id())?,
+            host: host.map(cpu_time).transpose()?.unwrap_or_default(),
+            backend: cpu_time(self.backend)?,
+        })
+    }
+}
 
 /// CPU time used so far by every thread of process `pid`.
 pub fn cpu_time(pid: u32) -> Result<Duration> {

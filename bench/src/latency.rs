@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 
+use crate::cpu::CpuMeter;
 use crate::floor::{Floor, KeepAlive};
 use crate::load::{interleaved, Sample};
 use crate::mcp_driver::Session;
@@ -38,6 +39,7 @@ pub struct LatencyRow {
 
 /// Measures every probe, one call in flight, over the host, a `ping` and both floors.
 pub async fn measure(
+    meter: &CpuMeter,
     session: &Session,
     floor: &Floor,
     keep_alive: &KeepAlive,
@@ -51,8 +53,8 @@ pub async fn measure(
     ];
     let mut rows = Vec::with_capacity(probes.len());
     for probe in probes {
-        interleaved(&routes, probe, 1, 1, WARM_UP).await?;
-        let samples = interleaved(&routes, probe, 1, ROUNDS, BLOCK).await?;
+        interleaved(meter, &routes, probe, 1, 1, WARM_UP).await?;
+        let samples = interleaved(meter, &routes, probe, 1, ROUNDS, BLOCK).await?;
         let [host, ping, fresh, keep_alive] = samples.as_slice() else {
             unreachable!("one sample per route")
         };

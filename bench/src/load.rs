@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use futures::future::try_join_all;
 
+use crate::cpu::{CpuMeter, CpuUse};
 use crate::mcp_driver::Session;
 use crate::probe::Probe;
 use crate::route::Route;
@@ -18,8 +19,8 @@ pub struct Sample {
     pub latencies: Vec<Duration>,
     /// Wall time from the first call's start to the last call's end, summed over runs.
     pub elapsed: Duration,
-    /// CPU time the host used meanwhile, summed over runs (zero for a direct route).
-    pub host_cpu: Duration,
+    /// CPU time the driver, host and backend used meanwhile, summed over runs.
+    pub cpu: CpuUse,
 }
 
 impl Sample {
@@ -30,18 +31,30 @@ impl Sample {
 
     /// The host's CPU time per call, µs (zero for a direct route).
     pub fn host_cpu_per_call(&self) -> f64 {
-        self.host_cpu.as_secs_f64() * 1e6 / self.latencies.len() as f64
+        self.per_call(self.cpu.host)
+    }
+
+    /// The driver's and the backend's CPU time together per call, µs: what a call costs
+    /// outside the host.
+    pub fn driver_and_backend_cpu_per_call(&self) -> f64 {
+        self.per_call(self.cpu.driver + self.cpu.backend)
+    }
+
+    fn per_call(&self, time: Duration) -> f64 {
+        time.as_secs_f64() * 1e6 / self.latencies.len() as f64
     }
 
     fn absorb(&mut self, other: Sample) {
         self.latencies.extend(other.latencies);
         self.elapsed += other.elapsed;
-        self.host_cpu += other.host_cpu;
+        self.cpu.add(&other.cpu);
     }
 }
 
-/// Makes `calls` calls of `probe` over `route`, keeping `in_flight` of them outstanding.
+/// Makes `calls` calls of `probe` over `route`, keeping `in_flight` of them outstanding, and
+/// reads the CPU time used meanwhile from `meter`.
 pub async fn run(
+    meter: &CpuMeter,
     route: Route<'_>,
     probe: &Probe,
     in_flight: usize,
@@ -57,25 +70,23 @@ pub async fn run(
         }
         anyhow::Ok(latencies)
     };
-    let host = route.host();
-    let host_cpu_before = host.map(Session::cpu_time).transpose()?;
+    let host = route.host().map(Session::pid);
+    let cpu_before = meter.read(host)?;
     let started = Instant::now();
     let per_worker = try_join_all((0..in_flight).map(|_| worker())).await?;
     let elapsed = started.elapsed();
-    let host_cpu = match host.zip(host_cpu_before) {
-        Some((session, before)) => session.cpu_time()?.saturating_sub(before),
-        None => Duration::ZERO,
-    };
+    let cpu = meter.read(host)?.since(&cpu_before);
     Ok(Sample {
         elapsed,
         latencies: per_worker.into_iter().flatten().collect(),
-        host_cpu,
+        cpu,
     })
 }
 
 /// `rounds` rounds of one `block`-call run per route (`in_flight` outstanding), the routes'
 /// order rotating each round; returns one merged sample per route, in `routes`' order.
 pub async fn interleaved(
+    meter: &CpuMeter,
     routes: &[Route<'_>],
     probe: &Probe,
     in_flight: usize,
@@ -86,7 +97,7 @@ pub async fn interleaved(
     for round in 0..rounds {
         for offset in 0..routes.len() {
             let index = (round + offset) % routes.len();
-            let sample = run(routes[index], probe, in_flight, block).await?;
+            let sample = run(meter, routes[index], probe, in_flight, block).await?;
             samples[index].absorb(sample);
         }
     }

@@ -23,6 +23,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use crate::binaries::{file_size, Binaries};
+use crate::cpu::CpuMeter;
 use crate::floor::Floor;
 use crate::footprint::{peak_rss, Footprint};
 use crate::machine::Machine;
@@ -56,6 +57,7 @@ async fn run() -> Result<Report> {
     let binaries = Binaries::locate()?;
     let backend = SeededBackend::start(&binaries.backend, &[])?;
     let floor = Floor::new(backend.addr());
+    let meter = CpuMeter::new(backend.pid());
     let operation_id = finished_data_load(&floor).await?;
     let launcher = HostLauncher::new(&binaries.host, backend.api_url());
     let cache_dir = tempfile::tempdir()?;
@@ -74,9 +76,10 @@ async fn run() -> Result<Report> {
         Probe::operation_status(&operation_id),
     ];
     progress("per-call latency");
-    let latency = latency::measure(&session, &floor, &keep_alive, &probes).await?;
+    let latency = latency::measure(&meter, &session, &floor, &keep_alive, &probes).await?;
     progress("concurrency");
-    let concurrency = concurrency::measure(&session, &floor, &keep_alive, &probes[0]).await?;
+    let concurrency =
+        concurrency::measure(&meter, &session, &floor, &keep_alive, &probes[0]).await?;
     let loaded_peak_rss = peak_rss(session.pid())?;
     session.close().await?;
 

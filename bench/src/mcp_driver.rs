@@ -74,11 +74,6 @@ impl Session {
         self.pid
     }
 
-    /// The CPU time the host process has used so far.
-    pub fn cpu_time(&self) -> Result<Duration> {
-        crate::cpu::cpu_time(self.pid)
-    }
-
     /// Sends `tools/list` and returns how many tools the host serves.
     pub async fn list_tools(&self) -> Result<usize> {
         let listed = tokio::time::timeout(PATIENCE, self.client.list_tools(None))

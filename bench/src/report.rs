@@ -44,6 +44,7 @@ pub fn render(report: &Report) -> String {
     write_latency(&mut out, &report.latency);
     write_cold_starts(&mut out, &report.cold_starts);
     write_concurrency(&mut out, &report.concurrency);
+    write_cpu_budget(&mut out, report);
     write_footprint(&mut out, &report.footprint);
     write_targets(&mut out, report);
     out
@@ -62,7 +63,8 @@ fn write_header(out: &mut String, report: &Report) {
          loopback. Floor: the same HTTP request from native Rust (hyper HTTP/1.1). Routes and \
          floors alternate in blocks within this run. Host CPU per call: the host process's CPU \
          time (all threads, from `/proc/<pid>/task/*/schedstat`) over those calls, divided by \
-         their number. µs = microseconds; KB/MB = 10³/10⁶ bytes.\n"
+         their number; client + backend CPU likewise for the driver (this benchmark's process, \
+         the client) and the backend. µs = microseconds; KB/MB = 10³/10⁶ bytes.\n"
     );
 }
 
@@ -163,24 +165,50 @@ fn write_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
     );
     let _ = writeln!(
         out,
-        "| in flight | host calls/s | host p99 (µs) | host CPU per call (µs) | floor (keep-alive) calls/s | floor p99 (µs) | host / floor | floor (fresh conn.) calls/s | host / fresh |"
+        "| in flight | host calls/s | host p99 (µs) | host CPU per call (µs) | client + backend CPU per host call (µs) | ping calls/s (stdio alone) | floor (keep-alive) calls/s | floor p99 (µs) | client + backend CPU per floor request (µs) | host / floor | ping / floor | floor (fresh conn.) calls/s | host / fresh |"
     );
-    let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} % | {:.0} | {:.0} % |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} % | {:.0} % | {:.0} | {:.0} % |",
             row.in_flight,
             row.host.calls_per_second,
             row.host.p99,
             row.host_cpu,
+            row.driver_and_backend_cpu,
+            row.ping.calls_per_second,
             row.keep_alive.calls_per_second,
             row.keep_alive.p99,
+            row.keep_alive_cpu,
             throughput_percent(row),
+            100.0 * row.ping.calls_per_second / row.keep_alive.calls_per_second,
             row.fresh.calls_per_second,
             100.0 * row.host.calls_per_second / row.fresh.calls_per_second,
         );
     }
+}
+
+/// What the throughput target leaves the host: at the target's throughput the machine's cores
+/// give each call so much CPU time, of which the client and the backend take their share.
+fn write_cpu_budget(out: &mut String, report: &Report) {
+    let Some(row) = target_row(&report.concurrency) else {
+        return;
+    };
+    let calls_per_second = TARGET_THROUGHPUT_PERCENT / 100.0 * row.keep_alive.calls_per_second;
+    let cores = report.machine.cores;
+    let budget = cores as f64 * 1e6 / calls_per_second;
+    let left = budget - row.driver_and_backend_cpu;
+    let _ = writeln!(
+        out,
+        "\nCPU budget at the throughput target: {TARGET_THROUGHPUT_PERCENT:.0} % of the floor at \
+         {TARGET_IN_FLIGHT} in flight is {calls_per_second:.0} calls/s; {cores} cores busy all \
+         the time give each call at most {budget:.0} µs of CPU for the client, the host and the \
+         backend together. The client and the backend use {others:.0} µs per host call, which \
+         leaves the host {left:.0} µs; it uses {host:.0} µs.",
+        others = row.driver_and_backend_cpu,
+        host = row.host_cpu,
+    );
 }
 
 fn write_footprint(out: &mut String, footprint: &Footprint) {
@@ -234,11 +262,7 @@ fn write_targets(out: &mut String, report: &Report) {
         format!("{cold:.1} ms"),
         cold <= TARGET_COLD_START_MILLIS,
     );
-    if let Some(row) = report
-        .concurrency
-        .iter()
-        .find(|row| row.in_flight == TARGET_IN_FLIGHT)
-    {
+    if let Some(row) = target_row(&report.concurrency) {
         let percent = throughput_percent(row);
         target(
             format!(
@@ -260,6 +284,11 @@ fn write_targets(out: &mut String, report: &Report) {
         format!("{component:.1} KB"),
         component <= TARGET_COMPONENT_KB,
     );
+}
+
+/// The concurrency level the throughput target is set at, if measured.
+fn target_row(rows: &[ConcurrencyRow]) -> Option<&ConcurrencyRow> {
+    rows.iter().find(|row| row.in_flight == TARGET_IN_FLIGHT)
 }
 
 fn throughput_percent(row: &ConcurrencyRow) -> f64 {
