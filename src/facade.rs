@@ -1,8 +1,11 @@
 //! The facade: one entry point over the domain clients, and the export of the WIT
 //! `tools` interface that calls it (wasm only).
 //!
-//! Each tool call reads the configuration afresh (so a host may change it between calls),
-//! checks its arguments, sends one request, and maps any failure to a `tool-error`.
+//! Each tool call checks its arguments, sends one request, and maps any failure to a
+//! `tool-error`. The configuration is read from the environment by the instance's first call
+//! that finds it valid and kept for its later calls: an instance's environment never changes.
+
+use std::sync::OnceLock;
 
 use crate::config::Config;
 use crate::data::{DataClient, LoadArgs};
@@ -28,9 +31,14 @@ impl Ktrdr {
         }
     }
 
-    /// A facade for the backend configured in the environment.
+    /// A facade for the backend configured in the environment (read once per instance).
     pub fn from_env() -> Result<Self, ApiError> {
-        Config::from_env().map(Ktrdr::new)
+        static CONFIG: OnceLock<Config> = OnceLock::new();
+        if let Some(config) = CONFIG.get() {
+            return Ok(Ktrdr::new(config.clone()));
+        }
+        let config = Config::from_env()?;
+        Ok(Ktrdr::new(CONFIG.get_or_init(|| config).clone()))
     }
 
     /// The operations client.

@@ -53,6 +53,8 @@ pub struct ConcurrencyRow {
     pub driver_and_backend_cpu: f64,
     /// MCP `ping`s through `ktrdr-mcp`: the stdio round trip alone.
     pub ping: Throughput,
+    /// The host's CPU time per `ping`, µs.
+    pub ping_cpu: f64,
     /// Direct, on kept-alive connections (the like-for-like floor).
     pub keep_alive: Throughput,
     /// The driver's (HTTP client's) and backend's CPU time together per request on that
@@ -90,6 +92,7 @@ pub async fn measure(
             host_cpu: host.host_cpu_per_call(),
             driver_and_backend_cpu: host.driver_and_backend_cpu_per_call(),
             ping: ping.into(),
+            ping_cpu: ping.host_cpu_per_call(),
             keep_alive: keep_alive.into(),
             keep_alive_cpu: keep_alive.driver_and_backend_cpu_per_call(),
             fresh: fresh.into(),

@@ -165,19 +165,23 @@ fn write_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
     );
     let _ = writeln!(
         out,
-        "| in flight | host calls/s | host p99 (µs) | host CPU per call (µs) | client + backend CPU per host call (µs) | ping calls/s (stdio alone) | floor (keep-alive) calls/s | floor p99 (µs) | client + backend CPU per floor request (µs) | host / floor | ping / floor | floor (fresh conn.) calls/s | host / fresh |"
+        "| in flight | host calls/s | host p99 (µs) | host CPU per call (µs) | client + backend CPU per host call (µs) | ping calls/s (stdio alone) | host CPU per ping (µs) | floor (keep-alive) calls/s | floor p99 (µs) | client + backend CPU per floor request (µs) | host / floor | ping / floor | floor (fresh conn.) calls/s | host / fresh |"
     );
-    let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(
+        out,
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    );
     for row in rows {
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} % | {:.0} % | {:.0} | {:.0} % |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} % | {:.0} % | {:.0} | {:.0} % |",
             row.in_flight,
             row.host.calls_per_second,
             row.host.p99,
             row.host_cpu,
             row.driver_and_backend_cpu,
             row.ping.calls_per_second,
+            row.ping_cpu,
             row.keep_alive.calls_per_second,
             row.keep_alive.p99,
             row.keep_alive_cpu,
@@ -205,9 +209,11 @@ fn write_cpu_budget(out: &mut String, report: &Report) {
          {TARGET_IN_FLIGHT} in flight is {calls_per_second:.0} calls/s; {cores} cores busy all \
          the time give each call at most {budget:.0} µs of CPU for the client, the host and the \
          backend together. The client and the backend use {others:.0} µs per host call, which \
-         leaves the host {left:.0} µs; it uses {host:.0} µs.",
+         leaves the host {left:.0} µs; it uses {host:.0} µs per call, and {ping:.0} µs per ping \
+         (the stdio round trip alone, no component, no HTTP).",
         others = row.driver_and_backend_cpu,
         host = row.host_cpu,
+        ping = row.ping_cpu,
     );
 }
 

@@ -6,7 +6,8 @@
 //! per call that may run at once; calls beyond the pool wait for a free slot. An instance whose
 //! call succeeded is kept for a later call (up to [`CALLS_PER_INSTANCE`] calls, only while its
 //! memory is at most [`KEPT_MEMORY_BYTES`], and at most [`IDLE_INSTANCES`] at a time; the
-//! component keeps no state between calls), which saves instantiating and resetting memory per
+//! component keeps nothing between calls but its configuration, which the instance's
+//! environment fixes), which saves instantiating and resetting memory per
 //! call while bounding what idle instances keep resident. An instance whose call trapped, hit
 //! the memory cap, ran out of time or was cancelled is thrown away with its store.
 
