@@ -65,8 +65,7 @@ impl StdioTransport {
         let outgoing = self.outgoing.as_ref().ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotConnected, "the transport is closed")
         })?;
-        let mut line = serde_json::to_vec(message)?;
-        line.push(b'\n');
+        let line = json_line(message)?;
         outgoing
             .send(line)
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "stdout is closed"))
@@ -235,15 +234,20 @@ fn parse_error(reason: &str) -> Vec<u8> {
 
 /// One JSON-RPC error response line.
 fn error_line(id: serde_json::Value, code: i64, message: &str) -> Vec<u8> {
-    let mut line = json!({
+    let error = json!({
         "jsonrpc": "2.0",
         "id": id,
         "error": { "code": code, "message": message },
-    })
-    .to_string()
-    .into_bytes();
+    });
+    // Cannot fail: a `Value`'s keys are strings, and writing to memory has no I/O errors.
+    json_line(&error).unwrap_or_default()
+}
+
+/// `message` as one line of compact JSON, newline included.
+fn json_line(message: &impl serde::Serialize) -> serde_json::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(message)?;
     line.push(b'\n');
-    line
+    Ok(line)
 }
 
 /// Writes whole lines to stdout, flushing after each, until every sender is gone.
