@@ -203,13 +203,18 @@ fn write_cpu_budget(out: &mut String, report: &Report) {
     let cores = report.machine.cores;
     let budget = cores as f64 * 1e6 / calls_per_second;
     let left = budget - row.driver_and_backend_cpu;
+    let left = if left >= 0.5 {
+        format!("{left:.0} µs")
+    } else {
+        "nothing".to_owned()
+    };
     let _ = writeln!(
         out,
         "\nCPU budget at the throughput target: {TARGET_THROUGHPUT_PERCENT:.0} % of the floor at \
          {TARGET_IN_FLIGHT} in flight is {calls_per_second:.0} calls/s; {cores} cores busy all \
          the time give each call at most {budget:.0} µs of CPU for the client, the host and the \
          backend together. The client and the backend use {others:.0} µs per host call, which \
-         leaves the host {left:.0} µs; it uses {host:.0} µs per call, and {ping:.0} µs per ping \
+         leaves the host {left}; it uses {host:.0} µs per call, and {ping:.0} µs per ping \
          (the stdio round trip alone, no component, no HTTP).",
         others = row.driver_and_backend_cpu,
         host = row.host_cpu,
