@@ -54,8 +54,8 @@ backend: ## The reference backend binary (target/native/ktrdr-backend)
 
 test: setup build quality test-unit test-fuzz test-contract test-host test-e2e ## Everything CI checks
 
-test-unit: component ## Component unit tests (native) and checks of the built component
-	$(CARGO) test $(NATIVE) -p ktrdr-tools -p package-docs -p component-names
+test-unit: component ## Component unit tests (native), checks of the built component, the benchmark's own logic
+	$(CARGO) test $(NATIVE) -p ktrdr-tools -p package-docs -p component-names -p ktrdr-bench
 
 test-fuzz: ## Replay the fuzz targets' seeds and regressions plus 100 000 seeded mutations each (stable)
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check

@@ -89,6 +89,47 @@ mod tests {
     }
 
     #[test]
+    fn cpu_use_adds_and_subtracts_per_process() {
+        let ms = Duration::from_millis;
+        let before = CpuUse {
+            driver: ms(10),
+            host: ms(20),
+            backend: ms(30),
+        };
+        let after = CpuUse {
+            driver: ms(15),
+            host: ms(20),
+            backend: ms(29), // a clock that went back reads as nothing used
+        };
+        let used = after.since(&before);
+        assert_eq!(
+            (used.driver, used.host, used.backend),
+            (ms(5), ms(0), ms(0))
+        );
+        let mut total = used;
+        total.add(&before);
+        assert_eq!(
+            (total.driver, total.host, total.backend),
+            (ms(15), ms(20), ms(30))
+        );
+    }
+
+    #[test]
+    fn the_meter_reads_a_host_only_when_given_one() {
+        let meter = CpuMeter::new(std::process::id());
+        let without = meter.read(None).unwrap();
+        assert_eq!(without.host, Duration::ZERO);
+        assert!(without.driver > Duration::ZERO && without.backend > Duration::ZERO);
+        let with = meter.read(Some(std::process::id())).unwrap();
+        assert!(
+            with.host >= without.driver,
+            "{:?} < {:?}",
+            with.host,
+            without.driver
+        );
+    }
+
+    #[test]
     fn the_own_process_time_grows_while_it_computes() {
         let before = cpu_time(std::process::id()).unwrap();
         let started = std::time::Instant::now();

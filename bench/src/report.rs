@@ -196,11 +196,14 @@ fn write_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
 /// What the throughput target leaves the host: at the target's throughput the machine's cores
 /// give each call so much CPU time, of which the client and the backend take their share.
 fn write_cpu_budget(out: &mut String, report: &Report) {
-    let Some(row) = target_row(&report.concurrency) else {
-        return;
-    };
+    if let Some(row) = target_row(&report.concurrency) {
+        let _ = writeln!(out, "\n{}", cpu_budget(row, report.machine.cores));
+    }
+}
+
+/// The CPU-budget sentence for `row` on a machine of `cores` cores.
+fn cpu_budget(row: &ConcurrencyRow, cores: usize) -> String {
     let calls_per_second = TARGET_THROUGHPUT_PERCENT / 100.0 * row.keep_alive.calls_per_second;
-    let cores = report.machine.cores;
     let budget = cores as f64 * 1e6 / calls_per_second;
     let left = budget - row.driver_and_backend_cpu;
     let left = if left >= 0.5 {
@@ -208,9 +211,8 @@ fn write_cpu_budget(out: &mut String, report: &Report) {
     } else {
         "nothing".to_owned()
     };
-    let _ = writeln!(
-        out,
-        "\nCPU budget at the throughput target: {TARGET_THROUGHPUT_PERCENT:.0} % of the floor at \
+    format!(
+        "CPU budget at the throughput target: {TARGET_THROUGHPUT_PERCENT:.0} % of the floor at \
          {TARGET_IN_FLIGHT} in flight is {calls_per_second:.0} calls/s; {cores} cores busy all \
          the time give each call at most {budget:.0} µs of CPU for the client, the host and the \
          backend together. The client and the backend use {others:.0} µs per host call, which \
@@ -219,7 +221,7 @@ fn write_cpu_budget(out: &mut String, report: &Report) {
         others = row.driver_and_backend_cpu,
         host = row.host_cpu,
         ping = row.ping_cpu,
-    );
+    )
 }
 
 fn write_footprint(out: &mut String, footprint: &Footprint) {
@@ -316,4 +318,49 @@ fn kilobytes(bytes: u64) -> f64 {
 
 fn megabytes(bytes: u64) -> f64 {
     bytes as f64 / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::concurrency::Throughput;
+
+    fn row_at_16(floor_calls_per_second: f64, driver_and_backend_cpu: f64) -> ConcurrencyRow {
+        let throughput = |calls_per_second| Throughput {
+            calls_per_second,
+            p99: 0.0,
+        };
+        ConcurrencyRow {
+            in_flight: TARGET_IN_FLIGHT,
+            calls: 2000,
+            host: throughput(10_000.0),
+            host_cpu: 70.0,
+            driver_and_backend_cpu,
+            ping: throughput(60_000.0),
+            ping_cpu: 8.0,
+            keep_alive: throughput(floor_calls_per_second),
+            keep_alive_cpu: 20.0,
+            fresh: throughput(20_000.0),
+        }
+    }
+
+    #[test]
+    fn the_cpu_budget_is_the_cores_over_the_target_throughput() {
+        // 70 % of 40,000 calls/s is 28,000 calls/s: 2 cores give each 71.4 µs; 40 are used.
+        let line = cpu_budget(&row_at_16(40_000.0, 40.0), 2);
+        assert!(line.contains("is 28000 calls/s"), "{line}");
+        assert!(line.contains("at most 71 µs"), "{line}");
+        assert!(line.contains("leaves the host 31 µs"), "{line}");
+        assert!(
+            line.contains("it uses 70 µs per call, and 8 µs per ping"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn a_budget_the_client_and_backend_use_up_leaves_nothing() {
+        // 70 % of 70,000 calls/s on 2 cores: 40.8 µs per call, all of it used elsewhere.
+        let line = cpu_budget(&row_at_16(70_000.0, 42.0), 2);
+        assert!(line.contains("leaves the host nothing"), "{line}");
+    }
 }
