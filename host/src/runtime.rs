@@ -7,9 +7,9 @@
 //! call succeeded is kept for a later call (up to [`CALLS_PER_INSTANCE`] calls, only while its
 //! memory is at most [`KEPT_MEMORY_BYTES`], and at most [`IDLE_INSTANCES`] at a time; the
 //! component keeps nothing between calls but its configuration, which the instance's
-//! environment fixes), which saves instantiating and resetting memory per
-//! call while bounding what idle instances keep resident. An instance whose call trapped, hit
-//! the memory cap, ran out of time or was cancelled is thrown away with its store.
+//! environment fixes), which saves instantiating and resetting memory per call while bounding
+//! what idle instances keep resident. An instance whose call trapped, hit the memory cap, ran
+//! out of time or was cancelled is thrown away with its store.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
