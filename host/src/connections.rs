@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,8 @@ use hyper::client::conn::http1::{self, SendRequest};
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
+
+use crate::locking::lock;
 
 /// Idle connections kept per origin; more are closed when they come back.
 const MAX_IDLE_PER_ORIGIN: usize = 64;
@@ -93,7 +95,7 @@ impl ConnectionPool {
     /// An idle connection to `origin` that can take a request now; closed and stale ones are
     /// dropped, busy ones (a response body still being read) stay.
     fn take_idle(&self, origin: &str) -> Option<SendRequest<WasiBody>> {
-        let mut idle = self.lock_idle();
+        let mut idle = lock(&self.idle);
         let connections = idle.get_mut(origin)?;
         connections.retain(|c| !c.sender.is_closed() && c.since.elapsed() < IDLE_TIMEOUT);
         let ready = connections.iter().rposition(|c| c.sender.is_ready())?;
@@ -101,7 +103,7 @@ impl ConnectionPool {
     }
 
     fn put_back(&self, origin: String, sender: SendRequest<WasiBody>) {
-        let mut idle = self.lock_idle();
+        let mut idle = lock(&self.idle);
         let connections = idle.entry(origin).or_default();
         if connections.len() >= MAX_IDLE_PER_ORIGIN {
             connections.remove(0);
@@ -110,12 +112,6 @@ impl ConnectionPool {
             sender,
             since: Instant::now(),
         });
-    }
-
-    fn lock_idle(&self) -> MutexGuard<'_, HashMap<String, Vec<Idle>>> {
-        self.idle
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// The response with a body that returns the connection to the pool at its end.

@@ -6,6 +6,7 @@ mod config;
 mod connections;
 mod convert;
 mod interface;
+mod locking;
 mod runtime;
 mod sandbox;
 mod schema;

@@ -32,6 +32,7 @@ use crate::cache;
 use crate::config::{ComponentSource, Config};
 use crate::connections::ConnectionPool;
 use crate::interface::{ComponentInterface, ExportedFunction};
+use crate::locking::lock;
 use crate::sandbox::{wasi_context, OutgoingHttpPolicy};
 
 /// The release component embedded at build time (see `build.rs`).
@@ -163,7 +164,7 @@ impl Runtime {
             .acquire()
             .await
             .map_err(|_| CallFailure::Trap("the instance pool is closed".into()))?;
-        let idle = self.lock_idle().pop();
+        let idle = lock(&self.idle).pop();
         let mut warm = match idle {
             Some(mut warm) => {
                 arm(&mut warm.store, deadline);
@@ -224,16 +225,10 @@ impl Runtime {
         {
             return;
         }
-        let mut idle = self.lock_idle();
+        let mut idle = lock(&self.idle);
         if idle.len() < IDLE_INSTANCES {
             idle.push(warm);
         }
-    }
-
-    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<WarmInstance>> {
-        self.idle
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// What went wrong in `store`'s instance (which is then dropped, never reused).
