@@ -15,7 +15,7 @@ VENV         := .venv
 PYTHON       := $(VENV)/bin/python
 
 .PHONY: help setup setup-rust setup-python setup-node build component host backend test \
-        test-fuzz test-unit test-contract test-host test-e2e quality docs demo bench fuzz soak data clean
+        test-fuzz test-unit test-contract test-host test-components test-e2e quality docs demo bench fuzz soak data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ host: component ## The MCP host binary (target/native/ktrdr-mcp)
 
 backend: ## The reference backend binary (target/native/ktrdr-backend)
 	$(CARGO) build $(NATIVE) -p ktrdr-backend
+
+test-components: setup-rust ## The host tests' probe components (target/test-components/), as the tests build them
+	env -u RUSTFLAGS $(CARGO) build --release --target $(WASM_TARGET) --manifest-path host/test-components/Cargo.toml --target-dir target/test-components
 
 test: setup build quality test-unit test-fuzz test-contract test-host test-e2e ## Everything CI checks
 
@@ -93,7 +96,7 @@ docs: build setup-python ## Rewrite TOOLS.md from a real run (schemas as served,
 demo: build setup-python ## The main job: backend + host + the plan's three workflows, with a transcript
 	$(PYTHON) tests/e2e/demo.py
 
-bench: build ## Benchmarks: host vs direct-HTTP floor, cold start, concurrency, memory (~20 s-3 min; a markdown table)
+bench: build test-components ## Benchmarks: host vs direct-HTTP floor, cold start, concurrency, memory (~20 s-3 min; a markdown table)
 	$(CARGO) run $(NATIVE) -p ktrdr-bench
 
 quality: component ## fmt check and clippy -D warnings for both targets

@@ -1,4 +1,5 @@
-//! Where the measured artifacts are: the host and backend binaries and the release component.
+//! Where the measured artifacts are: the host and backend binaries, the release component and
+//! the host tests' probe component.
 
 use std::path::{Path, PathBuf};
 
@@ -6,6 +7,8 @@ use anyhow::{ensure, Context, Result};
 
 /// The release component, relative to a target directory.
 const COMPONENT: &str = "wasm32-wasip2/release/ktrdr_tools.wasm";
+/// The host tests' probe component, relative to a target directory.
+const PROBE: &str = "test-components/wasm32-wasip2/release/probe.wasm";
 
 /// Paths of the artifacts under measurement.
 pub struct Binaries {
@@ -16,6 +19,9 @@ pub struct Binaries {
     /// The release component the host embeds (`<target>/wasm32-wasip2/release/…`, else the
     /// workspace's `target/`, as the host's build script looks for it).
     pub component: PathBuf,
+    /// The host tests' probe component (`<target>/test-components/…`), whose `calls-served`
+    /// does no I/O.
+    pub probe: PathBuf,
 }
 
 impl Binaries {
@@ -41,10 +47,17 @@ impl Binaries {
                 path.display()
             );
         }
+        let probe = target.join(PROBE);
+        ensure!(
+            probe.is_file(),
+            "{} is missing: run `make test-components`",
+            probe.display()
+        );
         Ok(Self {
             host,
             backend,
             component,
+            probe,
         })
     }
 }

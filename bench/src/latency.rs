@@ -31,16 +31,22 @@ pub struct LatencyRow {
     pub ping_cpu: f64,
     /// An MCP `ping` through `ktrdr-mcp`, interleaved with this tool's calls.
     pub ping: Percentiles,
+    /// A call of a component function without I/O, through a host serving the probe component.
+    pub no_io: Percentiles,
+    /// That host's CPU time per such call, µs.
+    pub no_io_cpu: f64,
     /// Direct, on a kept-alive connection, as the host sends it (the like-for-like floor).
     pub keep_alive: Percentiles,
     /// Direct, a fresh connection per request (for reference).
     pub fresh: Percentiles,
 }
 
-/// Measures every probe, one call in flight, over the host, a `ping` and both floors.
+/// Measures every probe, one call in flight, over the host, a `ping`, a call without I/O and both
+/// floors.
 pub async fn measure(
     meter: &CpuMeter,
     session: &Session,
+    probe_session: &Session,
     floor: &Floor,
     keep_alive: &KeepAlive,
     probes: &[Probe],
@@ -48,6 +54,7 @@ pub async fn measure(
     let routes = [
         Route::Host(session),
         Route::HostPing(session),
+        Route::HostNoIo(probe_session),
         Route::Direct(floor),
         Route::DirectKeepAlive(keep_alive),
     ];
@@ -55,7 +62,7 @@ pub async fn measure(
     for probe in probes {
         interleaved(meter, &routes, probe, 1, 1, WARM_UP).await?;
         let samples = interleaved(meter, &routes, probe, 1, ROUNDS, BLOCK).await?;
-        let [host, ping, fresh, keep_alive] = samples.as_slice() else {
+        let [host, ping, no_io, fresh, keep_alive] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         let percentiles = |sample: &Sample| Percentiles::of(&sample.latencies);
@@ -66,6 +73,8 @@ pub async fn measure(
             host_cpu: host.host_cpu_per_call(),
             ping_cpu: ping.host_cpu_per_call(),
             ping: percentiles(ping),
+            no_io: percentiles(no_io),
+            no_io_cpu: no_io.host_cpu_per_call(),
             keep_alive: percentiles(keep_alive),
             fresh: percentiles(fresh),
         });

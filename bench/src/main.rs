@@ -66,7 +66,10 @@ async fn run() -> Result<Report> {
     let cold_starts = cold_start::measure(&launcher, cache_dir.path()).await?;
 
     let session = launcher
-        .start(ComponentCache::Dir(cache_dir.path()))
+        .start(ComponentCache::Dir(cache_dir.path()), None)
+        .await?;
+    let probe_session = launcher
+        .start(ComponentCache::Dir(cache_dir.path()), Some(&binaries.probe))
         .await?;
     session.list_tools().await?;
     let idle_peak_rss = peak_rss(session.pid())?;
@@ -76,12 +79,21 @@ async fn run() -> Result<Report> {
         Probe::operation_status(&operation_id),
     ];
     progress("per-call latency");
-    let latency = latency::measure(&meter, &session, &floor, &keep_alive, &probes).await?;
+    let latency = latency::measure(
+        &meter,
+        &session,
+        &probe_session,
+        &floor,
+        &keep_alive,
+        &probes,
+    )
+    .await?;
     progress("concurrency");
     let concurrency =
         concurrency::measure(&meter, &session, &floor, &keep_alive, &probes[0]).await?;
     let loaded_peak_rss = peak_rss(session.pid())?;
     session.close().await?;
+    probe_session.close().await?;
 
     Ok(Report {
         machine,

@@ -37,8 +37,13 @@ impl HostLauncher {
         }
     }
 
-    /// Spawns the host and completes the MCP `initialize` handshake.
-    pub async fn start(&self, cache: ComponentCache<'_>) -> Result<Session> {
+    /// Spawns the host with its bundled component, or `component` when given, and completes
+    /// the MCP `initialize` handshake.
+    pub async fn start(
+        &self,
+        cache: ComponentCache<'_>,
+        component: Option<&Path>,
+    ) -> Result<Session> {
         let mut command = tokio::process::Command::new(&self.bin);
         command
             .env_clear()
@@ -49,6 +54,9 @@ impl HostLauncher {
             ComponentCache::Dir(dir) => command.arg("--cache-dir").arg(dir),
             ComponentCache::Off => command.arg("--no-cache"),
         };
+        if let Some(component) = component {
+            command.arg("--component").arg(component);
+        }
         let (transport, _) = TokioChildProcess::builder(command)
             .stderr(Stdio::null())
             .spawn()

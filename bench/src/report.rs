@@ -84,6 +84,11 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
                 Some(row.ping_cpu),
             ),
             (
+                "`ktrdr-mcp` tools/call of a component function without I/O (test probe)",
+                &row.no_io,
+                Some(row.no_io_cpu),
+            ),
+            (
                 "floor: direct, keep-alive (like for like)",
                 &row.keep_alive,
                 None,

@@ -1,10 +1,14 @@
 //! The routes a probe's request can take to the backend: through the host, or directly.
 
 use anyhow::Result;
+use rmcp::model::JsonObject;
 
 use crate::floor::{Floor, KeepAlive};
 use crate::mcp_driver::Session;
 use crate::probe::Probe;
+
+/// The probe component's tool that does no I/O.
+const NO_IO_TOOL: &str = "calls_served";
 
 /// One way of making a probe's request.
 #[derive(Clone, Copy)]
@@ -13,6 +17,10 @@ pub enum Route<'a> {
     Host(&'a Session),
     /// An MCP `ping` through `ktrdr-mcp` instead of the call: the stdio round trip alone.
     HostPing(&'a Session),
+    /// A `tools/call` of a component function that does no I/O instead of the call (the probe
+    /// component's `calls-served`, in a host serving that component): the stdio round trip
+    /// plus a component call, without HTTP or JSON parsing in the guest.
+    HostNoIo(&'a Session),
     /// The HTTP request directly, on a fresh TCP connection.
     Direct(&'a Floor),
     /// The HTTP request directly, on a kept-alive connection (as the host sends it).
@@ -23,17 +31,20 @@ impl<'a> Route<'a> {
     /// The host process this route goes through, if any.
     pub fn host(self) -> Option<&'a Session> {
         match self {
-            Route::Host(session) | Route::HostPing(session) => Some(session),
+            Route::Host(session) | Route::HostPing(session) | Route::HostNoIo(session) => {
+                Some(session)
+            }
             Route::Direct(_) | Route::DirectKeepAlive(_) => None,
         }
     }
 
-    /// Makes `probe`'s request once (or, for [`Route::HostPing`], a `ping`), reading the whole
-    /// answer.
+    /// Makes `probe`'s request once (or, for [`Route::HostPing`] and [`Route::HostNoIo`], a
+    /// `ping` or a call without I/O), reading the whole answer.
     pub async fn call(self, probe: &Probe) -> Result<()> {
         match self {
             Route::Host(session) => session.call(probe.tool, &probe.arguments).await,
             Route::HostPing(session) => session.ping().await,
+            Route::HostNoIo(session) => session.call(NO_IO_TOOL, &JsonObject::new()).await,
             Route::Direct(floor) => floor.get_fresh(&probe.http_path).await.map(drop),
             Route::DirectKeepAlive(pool) => pool.get(&probe.http_path).await.map(drop),
         }
