@@ -44,7 +44,7 @@ const ALLOWED_IMPORTS: [&str; 17] = [
 /// `wasi:random/*` is allowed too (std may seed hash maps from it).
 const ALLOWED_IMPORT_PACKAGES: [&str; 1] = ["wasi:random/"];
 
-/// The release component must stay below this size, in bytes (the 300 KB): 296,507 as
+/// The release component must stay below this size, in bytes (the 300 KB): 297,727 as
 /// `make component` writes it; a change that grows it past this should say why.
 const MAX_COMPONENT_BYTES: u64 = 300 * 1000;
 

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::cold_start::{ColdStart, ColdStarts, SPAWNS};
-use crate::concurrency::ConcurrencyRow;
+use crate::concurrency::{ConcurrencyRow, Throughput};
 use crate::footprint::Footprint;
 use crate::latency::LatencyRow;
 use crate::machine::Machine;
@@ -191,9 +191,9 @@ fn write_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
             row.keep_alive.p99,
             row.keep_alive_cpu,
             throughput_percent(row),
-            100.0 * row.ping.calls_per_second / row.keep_alive.calls_per_second,
+            percent_of(&row.ping, &row.keep_alive),
             row.fresh.calls_per_second,
-            100.0 * row.host.calls_per_second / row.fresh.calls_per_second,
+            percent_of(&row.host, &row.fresh),
         );
     }
 }
@@ -309,8 +309,14 @@ fn target_row(rows: &[ConcurrencyRow]) -> Option<&ConcurrencyRow> {
     rows.iter().find(|row| row.in_flight == TARGET_IN_FLIGHT)
 }
 
+/// The host's throughput as a share of the like-for-like floor's, %.
 fn throughput_percent(row: &ConcurrencyRow) -> f64 {
-    100.0 * row.host.calls_per_second / row.keep_alive.calls_per_second
+    percent_of(&row.host, &row.keep_alive)
+}
+
+/// `part`'s calls per second as a share of `whole`'s, %.
+fn percent_of(part: &Throughput, whole: &Throughput) -> f64 {
+    100.0 * part.calls_per_second / whole.calls_per_second
 }
 
 fn millis(micros: f64) -> f64 {
@@ -328,7 +334,6 @@ fn megabytes(bytes: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::concurrency::Throughput;
 
     fn row_at_16(floor_calls_per_second: f64, driver_and_backend_cpu: f64) -> ConcurrencyRow {
         let throughput = |calls_per_second| Throughput {
