@@ -32,12 +32,6 @@ use crate::runtime::Runtime;
 use crate::server::ToolServer;
 use crate::transport::StdioTransport;
 
-/// mimalloc instead of the C library's malloc: a call allocates and frees many small buffers
-/// (JSON, WIT values, HTTP), and glibc's malloc took about a sixth of the host's CPU per call.
-/// Built without transparent huge pages (`no_thp`), which would add ~10 MB of resident memory.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
