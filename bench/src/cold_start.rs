@@ -31,7 +31,7 @@ pub struct ColdStarts {
 /// Warms a cache in `cache_dir` with one start, then measures [`SPAWNS`] starts of each kind.
 pub async fn measure(launcher: &HostLauncher, cache_dir: &Path) -> Result<ColdStarts> {
     let cached = ComponentCache::Dir(cache_dir);
-    launcher.start(cached, None).await?.close().await?;
+    launcher.start(cached, None, &[]).await?.close().await?;
     let mut cached_times = Vec::with_capacity(SPAWNS);
     let mut uncached_times = Vec::with_capacity(SPAWNS);
     for _ in 0..SPAWNS {
@@ -50,7 +50,7 @@ async fn time_start(
     cache: ComponentCache<'_>,
 ) -> Result<(Duration, Duration)> {
     let started = Instant::now();
-    let session = launcher.start(cache, None).await?;
+    let session = launcher.start(cache, None, &[]).await?;
     let initialized = started.elapsed();
     session.list_tools().await?;
     let listed = started.elapsed();

@@ -27,6 +27,10 @@ pub struct LatencyRow {
     pub host: Percentiles,
     /// The host's CPU time per call, µs.
     pub host_cpu: f64,
+    /// Through `ktrdr-mcp` with busy-polling off.
+    pub host_sleeping: Percentiles,
+    /// That host's CPU time per call, µs.
+    pub host_sleeping_cpu: f64,
     /// The host's CPU time per `ping`, µs.
     pub ping_cpu: f64,
     /// An MCP `ping` through `ktrdr-mcp`, interleaved with this tool's calls.
@@ -41,11 +45,12 @@ pub struct LatencyRow {
     pub fresh: Percentiles,
 }
 
-/// Measures every probe, one call in flight, over the host, a `ping`, a call without I/O and both
-/// floors.
+/// Measures every probe, one call in flight, over the host (busy-polling on and off), a `ping`, a
+/// call without I/O and both floors.
 pub async fn measure(
     meter: &CpuMeter,
     session: &Session,
+    sleeping_session: &Session,
     probe_session: &Session,
     floor: &Floor,
     keep_alive: &KeepAlive,
@@ -53,6 +58,7 @@ pub async fn measure(
 ) -> Result<Vec<LatencyRow>> {
     let routes = [
         Route::Host(session),
+        Route::Host(sleeping_session),
         Route::HostPing(session),
         Route::HostNoIo(probe_session),
         Route::Direct(floor),
@@ -62,7 +68,7 @@ pub async fn measure(
     for probe in probes {
         interleaved(meter, &routes, probe, 1, 1, WARM_UP).await?;
         let samples = interleaved(meter, &routes, probe, 1, ROUNDS, BLOCK).await?;
-        let [host, ping, no_io, fresh, keep_alive] = samples.as_slice() else {
+        let [host, sleeping, ping, no_io, fresh, keep_alive] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         let percentiles = |sample: &Sample| Percentiles::of(&sample.latencies);
@@ -71,6 +77,8 @@ pub async fn measure(
             calls: host.latencies.len(),
             host: percentiles(host),
             host_cpu: host.host_cpu_per_call(),
+            host_sleeping: percentiles(sleeping),
+            host_sleeping_cpu: sleeping.host_cpu_per_call(),
             ping_cpu: ping.host_cpu_per_call(),
             ping: percentiles(ping),
             no_io: percentiles(no_io),

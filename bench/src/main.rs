@@ -36,6 +36,8 @@ use backend_launcher::SeededBackend;
 const SEED_POLLS: usize = 200;
 /// The pause between those polls.
 const SEED_POLL_INTERVAL: Duration = Duration::from_millis(25);
+/// The host's flags that turn busy-polling off: it sleeps as soon as it waits.
+const BUSY_POLL_OFF: &[&str] = &["--busy-poll-us", "0"];
 
 // One thread: the driver's own work stays small and off the cores the host and backend use.
 #[tokio::main(flavor = "current_thread")]
@@ -66,10 +68,17 @@ async fn run() -> Result<Report> {
     let cold_starts = cold_start::measure(&launcher, cache_dir.path()).await?;
 
     let session = launcher
-        .start(ComponentCache::Dir(cache_dir.path()), None)
+        .start(ComponentCache::Dir(cache_dir.path()), None, &[])
+        .await?;
+    let sleeping_session = launcher
+        .start(ComponentCache::Dir(cache_dir.path()), None, BUSY_POLL_OFF)
         .await?;
     let probe_session = launcher
-        .start(ComponentCache::Dir(cache_dir.path()), Some(&binaries.probe))
+        .start(
+            ComponentCache::Dir(cache_dir.path()),
+            Some(&binaries.probe),
+            &[],
+        )
         .await?;
     session.list_tools().await?;
     let idle_peak_rss = peak_rss(session.pid())?;
@@ -82,6 +91,7 @@ async fn run() -> Result<Report> {
     let latency = latency::measure(
         &meter,
         &session,
+        &sleeping_session,
         &probe_session,
         &floor,
         &keep_alive,
@@ -93,6 +103,7 @@ async fn run() -> Result<Report> {
         concurrency::measure(&meter, &session, &floor, &keep_alive, &probes[0]).await?;
     let loaded_peak_rss = peak_rss(session.pid())?;
     session.close().await?;
+    sleeping_session.close().await?;
     probe_session.close().await?;
 
     Ok(Report {

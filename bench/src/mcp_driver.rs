@@ -37,12 +37,13 @@ impl HostLauncher {
         }
     }
 
-    /// Spawns the host with its bundled component, or `component` when given, and completes
-    /// the MCP `initialize` handshake.
+    /// Spawns the host with its bundled component, or `component` when given, and `flags`, and
+    /// completes the MCP `initialize` handshake.
     pub async fn start(
         &self,
         cache: ComponentCache<'_>,
         component: Option<&Path>,
+        flags: &[&str],
     ) -> Result<Session> {
         let mut command = tokio::process::Command::new(&self.bin);
         command
@@ -57,6 +58,7 @@ impl HostLauncher {
         if let Some(component) = component {
             command.arg("--component").arg(component);
         }
+        command.args(flags);
         let (transport, _) = TokioChildProcess::builder(command)
             .stderr(Stdio::null())
             .spawn()

@@ -79,6 +79,11 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
         for (route, p, cpu) in [
             ("`ktrdr-mcp` tools/call", &row.host, Some(row.host_cpu)),
             (
+                "`ktrdr-mcp` tools/call, busy-polling off (`--busy-poll-us 0`)",
+                &row.host_sleeping,
+                Some(row.host_sleeping_cpu),
+            ),
+            (
                 "`ktrdr-mcp` ping (MCP stdio round trip alone)",
                 &row.ping,
                 Some(row.ping_cpu),

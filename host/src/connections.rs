@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
@@ -28,6 +29,7 @@ use tokio::net::TcpStream;
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
 
+use crate::busy_poll::BusyPoll;
 use crate::locking::lock;
 
 /// Idle connections kept per origin; more are closed when they come back.
@@ -46,9 +48,10 @@ pub type Sent = (
 );
 
 /// Idle keep-alive connections, by origin (`host:port`).
-#[derive(Default)]
 pub struct ConnectionPool {
     idle: Mutex<HashMap<String, Vec<Idle>>>,
+    /// Watches every new connection for replies.
+    busy_poll: Arc<BusyPoll>,
 }
 
 struct Idle {
@@ -57,6 +60,14 @@ struct Idle {
 }
 
 impl ConnectionPool {
+    /// An empty pool whose connections `busy_poll` watches.
+    pub fn new(busy_poll: Arc<BusyPoll>) -> Self {
+        Self {
+            idle: Mutex::default(),
+            busy_poll,
+        }
+    }
+
     /// Sends `request` (an absolute URI), on an idle connection to its origin when there is
     /// one that can take it, else on a new one.
     pub async fn send(
@@ -87,7 +98,7 @@ impl ConnectionPool {
                 },
             }
         }
-        let mut sender = connect(&origin, timeouts.connect).await?;
+        let mut sender = connect(&origin, timeouts.connect, &self.busy_poll).await?;
         let response = within(timeouts.first_byte, sender.send_request(request)).await??;
         Ok(self.finish(origin, sender, response, &timeouts))
     }
@@ -179,12 +190,18 @@ async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Result<T
         .map_err(|_| Error::ConnectionReadTimeout)
 }
 
-/// Opens a connection to `origin` and spawns the task that drives it for as long as it lives.
-async fn connect(origin: &str, limit: Duration) -> Result<SendRequest<WasiBody>, Error> {
+/// Opens a connection to `origin`, watched by `busy_poll`, and spawns the task that drives it
+/// for as long as it lives.
+async fn connect(
+    origin: &str,
+    limit: Duration,
+    busy_poll: &BusyPoll,
+) -> Result<SendRequest<WasiBody>, Error> {
     let stream = tokio::time::timeout(limit, TcpStream::connect(origin))
         .await
         .map_err(|_| Error::ConnectionTimeout)?
         .map_err(Error::Connect)?;
+    busy_poll.watch(stream.as_fd());
     // Requests are written whole; do not hold the last segment back waiting for an ACK.
     stream.set_nodelay(true).map_err(Error::Connect)?;
     let (sender, connection) = tokio::time::timeout(limit, http1::handshake(TokioIo::new(stream)))

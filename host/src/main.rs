@@ -1,5 +1,6 @@
 //! `ktrdr-mcp`: serves a KTRDR tools WebAssembly component as an MCP server on stdio.
 
+mod busy_poll;
 mod cache;
 mod cli;
 mod config;
@@ -25,6 +26,7 @@ use rmcp::service::ServerInitializeError;
 use rmcp::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
+use crate::busy_poll::BusyPoll;
 use crate::cli::Cli;
 use crate::config::Config;
 use crate::interface::ComponentInterface;
@@ -42,8 +44,17 @@ fn main() -> ExitCode {
         .init();
     // One thread runs the protocol, the calls and their HTTP I/O: a call is mostly waiting, and
     // a CPU-bound guest yields every epoch tick, so hops between threads would only add latency.
+    let busy_poll = Arc::new(BusyPoll::new(Duration::from_micros(cli.busy_poll_micros)));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .on_thread_park({
+            let busy_poll = busy_poll.clone();
+            move || busy_poll.before_park()
+        })
+        .on_thread_unpark({
+            let busy_poll = busy_poll.clone();
+            move || busy_poll.after_unpark()
+        })
         .build()
     {
         Ok(runtime) => runtime,
@@ -52,7 +63,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(run(cli));
+    let outcome = runtime.block_on(run(cli, busy_poll));
     // A blocking stdin read (a terminal, a file) may still be pending; it must not hold the exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match outcome {
@@ -64,7 +75,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
+async fn run(cli: Cli, busy_poll: Arc<BusyPoll>) -> Result<()> {
     let config = Arc::new(Config::from_cli(&cli)?);
     let bytes = runtime::component_bytes(&config.component)?;
     let interface = Arc::new(ComponentInterface::decode(&bytes)?);
@@ -73,7 +84,12 @@ async fn run(cli: Cli) -> Result<()> {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let runtime = Arc::new(Runtime::new(&bytes, &interface, config.clone())?);
+    let runtime = Arc::new(Runtime::new(
+        &bytes,
+        &interface,
+        config.clone(),
+        busy_poll.clone(),
+    )?);
     tracing::info!(
         tools = interface.functions.len(),
         backend = %config.api_url,
@@ -81,7 +97,7 @@ async fn run(cli: Cli) -> Result<()> {
         "serving MCP on stdio"
     );
     let server = ToolServer::new(interface, runtime, config);
-    let (transport, writer) = StdioTransport::start(stdio::stdin(), stdio::stdout());
+    let (transport, writer) = StdioTransport::start(stdio::stdin(&busy_poll), stdio::stdout());
     match server.serve(transport).await {
         Ok(running) => {
             running.waiting().await.context("the MCP service failed")?;

@@ -28,6 +28,7 @@ use wasmtime::{
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::busy_poll::BusyPoll;
 use crate::cache;
 use crate::config::{ComponentSource, Config};
 use crate::connections::ConnectionPool;
@@ -97,8 +98,14 @@ pub struct Runtime {
 
 impl Runtime {
     /// Compiles (or loads from the cache) the component, links WASI and `wasi:http`, and
-    /// resolves the export of every function in `interface`.
-    pub fn new(bytes: &[u8], interface: &ComponentInterface, config: Arc<Config>) -> Result<Self> {
+    /// resolves the export of every function in `interface`. Backend connections are watched by
+    /// `busy_poll`.
+    pub fn new(
+        bytes: &[u8],
+        interface: &ComponentInterface,
+        config: Arc<Config>,
+        busy_poll: Arc<BusyPoll>,
+    ) -> Result<Self> {
         let engine = engine(&config)?;
         let component = cache::load_or_compile(&engine, bytes, config.cache_dir.as_deref())?;
 
@@ -124,7 +131,7 @@ impl Runtime {
             instance_pre,
             call_slots: Semaphore::new(config.max_concurrent_calls as usize),
             idle: std::sync::Mutex::default(),
-            connections: Arc::default(),
+            connections: Arc::new(ConnectionPool::new(busy_poll)),
             exports,
             config,
             ticker_stop,

@@ -169,6 +169,8 @@ pub fn wasi_context(environment: &[(&str, String)]) -> WasiCtx {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::busy_poll::BusyPoll;
+    use std::time::Duration;
 
     fn policy(backend: &str, extra: &[&str]) -> OutgoingHttpPolicy {
         let mut allowed = vec![AllowedOrigin::from_url(backend).unwrap()];
@@ -177,7 +179,8 @@ mod tests {
                 .iter()
                 .map(|e| AllowedOrigin::from_host_port(e).unwrap()),
         );
-        OutgoingHttpPolicy::new(allowed, Arc::default())
+        let connections = ConnectionPool::new(Arc::new(BusyPoll::new(Duration::ZERO)));
+        OutgoingHttpPolicy::new(allowed, Arc::new(connections))
     }
 
     fn check(policy: &OutgoingHttpPolicy, uri: &str) -> Result<(), String> {

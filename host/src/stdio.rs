@@ -7,10 +7,13 @@
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-/// Standard input as an async reader.
-pub fn stdin() -> Box<dyn AsyncRead + Send + Unpin> {
+use crate::busy_poll::BusyPoll;
+
+/// Standard input as an async reader; a pipe or socket is also watched by `busy_poll`.
+pub fn stdin(busy_poll: &BusyPoll) -> Box<dyn AsyncRead + Send + Unpin> {
     #[cfg(unix)]
     if let Some(pipe) = polled::Polled::new(std::io::stdin(), polled::Interest::READABLE) {
+        busy_poll.watch(std::os::fd::AsFd::as_fd(&std::io::stdin()));
         return Box::new(pipe);
     }
     Box::new(tokio::io::stdin())
