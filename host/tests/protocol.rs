@@ -1,5 +1,6 @@
-//! The MCP protocol as clients of both eras see it, and the JSON-RPC errors rmcp's clients never
-//! provoke: malformed lines, unknown methods, unknown tools, closing stdin.
+//! The MCP protocol as clients of both eras see it, the JSON-RPC errors rmcp's clients never
+//! provoke (malformed lines, unknown methods, unknown tools, closing stdin), and a host that
+//! waits for messages without using the CPU.
 
 mod common;
 
@@ -8,6 +9,7 @@ use rmcp::model::ProtocolVersion;
 use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
 use rmcp::transport::TokioChildProcess;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn probe_args() -> Vec<String> {
     vec![
@@ -242,5 +244,29 @@ async fn stdout_carries_only_protocol_messages() {
         .await;
     let response = session.response(10).await;
     assert_eq!(response["result"]["isError"], true);
+    assert_eq!(session.close().await, Some(0));
+}
+
+#[tokio::test]
+async fn a_host_waiting_after_a_burst_of_messages_uses_no_cpu() {
+    // A quick burst turns busy-polling on (each wait is short); the first long wait must turn it
+    // off, so that the idle host sleeps instead of spinning.
+    let probe = probe_args();
+    let mut session = RawSession::start(&dead_url(), &args(&probe));
+    session.initialize().await;
+    for id in 1..=200 {
+        session
+            .send(&json!({ "jsonrpc": "2.0", "id": id, "method": "ping" }).to_string())
+            .await;
+        assert_eq!(session.response(id).await["result"], json!({}));
+    }
+    let before = session.cpu_time();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let used = session.cpu_time() - before;
+    // A host spinning through the wait would use most of the 500 ms.
+    assert!(
+        used < Duration::from_millis(50),
+        "an idle host used {used:?} of CPU in 500 ms"
+    );
     assert_eq!(session.close().await, Some(0));
 }

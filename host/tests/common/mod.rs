@@ -256,6 +256,18 @@ impl RawSession {
         }
     }
 
+    /// The CPU time the host process has used so far, all threads (Linux: from the scheduler's
+    /// per-thread `schedstat`).
+    pub fn cpu_time(&self) -> Duration {
+        let pid = self.child.id().expect("the host has exited");
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+        let nanos = tasks
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+            .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+            .sum();
+        Duration::from_nanos(nanos)
+    }
+
     /// What the host wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
