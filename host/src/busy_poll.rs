@@ -55,6 +55,13 @@ impl BusyPoll {
         }
     }
 
+    /// Busy-polling for up to `budget` where it can help: with one CPU to run on (affinity and
+    /// quota included), a spin would only hold back the process being waited for, so it is off.
+    pub fn on_this_machine(budget: Duration) -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::new(if cpus > 1 { budget } else { Duration::ZERO })
+    }
+
     /// Adds `fd` to the descriptors a spin watches for input. It leaves the set by itself when
     /// the descriptor is closed.
     pub fn watch(&self, fd: BorrowedFd<'_>) {

@@ -44,7 +44,9 @@ fn main() -> ExitCode {
         .init();
     // One thread runs the protocol, the calls and their HTTP I/O: a call is mostly waiting, and
     // a CPU-bound guest yields every epoch tick, so hops between threads would only add latency.
-    let busy_poll = Arc::new(BusyPoll::new(Duration::from_micros(cli.busy_poll_micros)));
+    let busy_poll = Arc::new(BusyPoll::on_this_machine(Duration::from_micros(
+        cli.busy_poll_micros,
+    )));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .on_thread_park({
