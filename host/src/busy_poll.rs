@@ -7,24 +7,21 @@
 //! polls the descriptors that bring it work (stdin and the backend connections) for up to a
 //! budget; when one turns ready, the runtime picks the event up without having slept.
 //!
-//! Busy-polling needs Linux's epoll; elsewhere the host always sleeps at once.
-//!
 //! It spins only while spinning pays: after a wait the budget would not have covered, the next
 //! park sleeps at once, until a wait within the budget is seen again. A host that waits for a
 //! person, a slow backend or an idle client therefore spends at most one budget of CPU per run
-//! of long waits.
+//! of long waits. Busy-polling needs Linux's epoll; elsewhere the host always sleeps at once.
 
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use platform::WatchSet;
+pub use platform::Watchable;
 
 /// Spins before parking, on a set of watched descriptors. Its hooks run on the runtime's thread.
 pub struct BusyPoll {
-    /// The watched descriptors as one that turns readable when any of them is (see
-    /// `watch_set`). `None` when busy-polling is off.
-    watched: Option<OwnedFd>,
+    /// The watched descriptors; `None` when busy-polling is off.
+    watched: Option<WatchSet>,
     /// The longest spin before a park.
     budget: Duration,
     /// The reference point of `wait_began`.
@@ -42,7 +39,7 @@ impl BusyPoll {
         let watched = if budget.is_zero() {
             None
         } else {
-            watch_set::create()
+            WatchSet::create()
                 .inspect_err(|error| tracing::warn!("busy-polling is off: {error}"))
                 .ok()
         };
@@ -62,11 +59,11 @@ impl BusyPoll {
         Self::new(if cpus > 1 { budget } else { Duration::ZERO })
     }
 
-    /// Adds `fd` to the descriptors a spin watches for input. It leaves the set by itself when
-    /// the descriptor is closed.
-    pub fn watch(&self, fd: BorrowedFd<'_>) {
+    /// Adds `source` (a pipe, a socket) to what a spin watches for input. It leaves the set by
+    /// itself when its descriptor is closed.
+    pub fn watch(&self, source: &impl Watchable) {
         let Some(watched) = &self.watched else { return };
-        if let Err(error) = watch_set::add(watched, fd) {
+        if let Err(error) = watched.add(source) {
             tracing::debug!("busy-polling does not watch a descriptor: {error}");
         }
     }
@@ -79,7 +76,7 @@ impl BusyPoll {
         self.wait_began
             .store(self.nanos_since_origin(began), Ordering::Relaxed);
         if self.spin_next.load(Ordering::Relaxed) {
-            while !is_readable(watched.as_fd()) && began.elapsed() < self.budget {
+            while !watched.has_input() && began.elapsed() < self.budget {
                 std::hint::spin_loop();
             }
         }
@@ -103,46 +100,72 @@ impl BusyPoll {
     }
 }
 
-/// Whether `fd` has input now, without waiting.
-fn is_readable(fd: BorrowedFd<'_>) -> bool {
-    let now = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::IN)];
-    matches!(poll(&mut fds, Some(&now)), Ok(ready) if ready > 0)
-}
-
-/// The set of watched descriptors: an epoll set, level-triggered, that is polled (never waited
-/// on), so it reports input without consuming any event.
+/// The watched descriptors, on Linux: an epoll set, level-triggered, that is polled and never
+/// waited on, so it tells whether any of them has input without consuming an event.
 #[cfg(target_os = "linux")]
-mod watch_set {
+mod platform {
     use std::io;
-    use std::os::fd::{BorrowedFd, OwnedFd};
+    use std::os::fd::{AsFd, OwnedFd};
 
     use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
 
-    pub fn create() -> io::Result<OwnedFd> {
-        Ok(epoll::create(CreateFlags::CLOEXEC)?)
-    }
+    /// What can be watched: anything with a file descriptor.
+    pub use std::os::fd::AsFd as Watchable;
 
-    pub fn add(set: &OwnedFd, fd: BorrowedFd<'_>) -> io::Result<()> {
-        Ok(epoll::add(set, fd, EventData::new_u64(0), EventFlags::IN)?)
+    /// An epoll set of watched descriptors.
+    pub struct WatchSet(OwnedFd);
+
+    impl WatchSet {
+        pub fn create() -> io::Result<Self> {
+            Ok(Self(epoll::create(CreateFlags::CLOEXEC)?))
+        }
+
+        pub fn add(&self, source: &impl AsFd) -> io::Result<()> {
+            Ok(epoll::add(
+                &self.0,
+                source,
+                EventData::new_u64(0),
+                EventFlags::IN,
+            )?)
+        }
+
+        /// Whether a watched descriptor has input now (the set polls readable), without waiting.
+        pub fn has_input(&self) -> bool {
+            let now = Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            let mut set = [PollFd::new(&self.0, PollFlags::IN)];
+            matches!(poll(&mut set, Some(&now)), Ok(ready) if ready > 0)
+        }
     }
 }
 
-/// Without epoll there is no set to poll: busy-polling stays off.
+/// Without epoll there is nothing to poll: no set can be created, so busy-polling stays off.
 #[cfg(not(target_os = "linux"))]
-mod watch_set {
+mod platform {
     use std::io;
-    use std::os::fd::{BorrowedFd, OwnedFd};
 
-    pub fn create() -> io::Result<OwnedFd> {
-        Err(io::Error::other("it needs Linux's epoll"))
-    }
+    /// What can be watched: anything (nothing is).
+    pub trait Watchable {}
+    impl<T: ?Sized> Watchable for T {}
 
-    pub fn add(_set: &OwnedFd, _fd: BorrowedFd<'_>) -> io::Result<()> {
-        Ok(())
+    /// No set: this type has no values.
+    pub enum WatchSet {}
+
+    impl WatchSet {
+        pub fn create() -> io::Result<Self> {
+            Err(io::Error::other("it needs Linux's epoll"))
+        }
+
+        pub fn add(&self, _source: &impl Watchable) -> io::Result<()> {
+            match *self {}
+        }
+
+        pub fn has_input(&self) -> bool {
+            match *self {}
+        }
     }
 }
 
@@ -156,7 +179,7 @@ mod tests {
     fn a_spin_ends_as_soon_as_a_watched_descriptor_has_input() {
         let busy_poll = BusyPoll::new(Duration::from_secs(30));
         let (mut writer, reader) = UnixStream::pair().unwrap();
-        busy_poll.watch(reader.as_fd());
+        busy_poll.watch(&reader);
         writer.write_all(b"x").unwrap();
         busy_poll.spin_next.store(true, Ordering::Relaxed);
         let began = Instant::now();

@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
@@ -201,7 +200,7 @@ async fn connect(
         .await
         .map_err(|_| Error::ConnectionTimeout)?
         .map_err(Error::Connect)?;
-    busy_poll.watch(stream.as_fd());
+    busy_poll.watch(&stream);
     // Requests are written whole; do not hold the last segment back waiting for an ACK.
     stream.set_nodelay(true).map_err(Error::Connect)?;
     let (sender, connection) = tokio::time::timeout(limit, http1::handshake(TokioIo::new(stream)))

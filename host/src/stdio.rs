@@ -10,10 +10,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::busy_poll::BusyPoll;
 
 /// Standard input as an async reader; a pipe or socket is also watched by `busy_poll`.
+#[cfg_attr(not(unix), allow(unused_variables))]
 pub fn stdin(busy_poll: &BusyPoll) -> Box<dyn AsyncRead + Send + Unpin> {
     #[cfg(unix)]
     if let Some(pipe) = polled::Polled::new(std::io::stdin(), polled::Interest::READABLE) {
-        busy_poll.watch(std::os::fd::AsFd::as_fd(&std::io::stdin()));
+        busy_poll.watch(&std::io::stdin());
         return Box::new(pipe);
     }
     Box::new(tokio::io::stdin())
