@@ -257,14 +257,22 @@ impl RawSession {
     }
 
     /// The CPU time the host process has used so far, all threads (Linux: from the scheduler's
-    /// per-thread `schedstat`).
+    /// per-thread `schedstat`, as the benchmark's `cpu_time` reads it).
     pub fn cpu_time(&self) -> Duration {
         let pid = self.child.id().expect("the host has exited");
-        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
-        let nanos = tasks
-            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
-            .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
-            .sum();
+        let mut nanos = 0;
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+            let path = task.unwrap().path().join("schedstat");
+            // A thread that has just exited has no schedstat any more; its time is gone with it.
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            nanos += text
+                .split_whitespace()
+                .next()
+                .and_then(|field| field.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("{} is not a schedstat line: {text:?}", path.display()));
+        }
         Duration::from_nanos(nanos)
     }
 
