@@ -197,6 +197,26 @@ async fn messages_before_the_first_request_are_ignored() {
     assert_eq!(session.close().await, Some(0));
 }
 
+#[test]
+fn too_little_address_space_for_the_instance_pool_is_a_clear_startup_error() {
+    // Under 8 GB of address space not even one call slot (16 GiB reserved) fits.
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 8000000 && exec "$0" --api-url http://127.0.0.1:9/api/v1 --max-concurrent-calls 1"#)
+        .arg(common::host_bin())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the host under `ulimit -v`");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot reserve the instance pool")
+            && stderr.contains("16 GiB of address space")
+            && stderr.contains("lower --max-concurrent-calls"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn closing_stdin_exits_zero() {
     let session = RawSession::start(&dead_url(), &args(&probe_args()));
