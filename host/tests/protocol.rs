@@ -202,8 +202,9 @@ fn too_little_address_space_for_the_instance_pool_is_a_clear_startup_error() {
     // Under 8 GB of address space not even one call slot (16 GiB reserved) fits.
     let output = std::process::Command::new("sh")
         .arg("-c")
-        .arg(r#"ulimit -v 8000000 && exec "$0" --api-url http://127.0.0.1:9/api/v1 --max-concurrent-calls 1"#)
+        .arg(r#"ulimit -v 8000000 && exec "$0" --api-url "$1" --max-concurrent-calls 1"#)
         .arg(common::host_bin())
+        .arg(dead_url())
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run the host under `ulimit -v`");
