@@ -22,6 +22,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle};
 
+use crate::tool_call_line;
+
 /// Largest message accepted, as rmcp's own limit; a longer line is answered as unparsable.
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -133,7 +135,11 @@ async fn read_client(
         if text.iter().all(u8::is_ascii_whitespace) {
             continue; // a blank line, skipped as rmcp does
         }
-        match serde_json::from_slice::<ClientJsonRpcMessage>(text) {
+        let message = match tool_call_line::parse(text) {
+            Some(call) => Ok(call),
+            None => serde_json::from_slice::<ClientJsonRpcMessage>(text),
+        };
+        match message {
             Ok(message) => {
                 let is_request = matches!(message, ClientJsonRpcMessage::Request(_));
                 if !requested && !is_request {
