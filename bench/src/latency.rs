@@ -39,28 +39,45 @@ pub struct LatencyRow {
     pub no_io: Percentiles,
     /// That host's CPU time per such call, µs.
     pub no_io_cpu: f64,
+    /// A call of a component function that makes the same backend request and reads the body
+    /// without parsing it, through the host serving the probe component.
+    pub fetch: Percentiles,
+    /// That host's CPU time per such call, µs.
+    pub fetch_cpu: f64,
     /// Direct, on a kept-alive connection, as the host sends it (the like-for-like floor).
     pub keep_alive: Percentiles,
     /// Direct, a fresh connection per request (for reference).
     pub fresh: Percentiles,
 }
 
-/// Measures every probe, one call in flight, over the host (busy-polling on and off), a `ping`, a
-/// call without I/O and both floors.
+/// The hosts the calls go through.
+pub struct Hosts<'a> {
+    /// `ktrdr-mcp` serving the KTRDR component.
+    pub main: &'a Session,
+    /// The same with busy-polling off.
+    pub sleeping: &'a Session,
+    /// `ktrdr-mcp` serving the probe component.
+    pub probe: &'a Session,
+    /// The backend's API URL, which the probe component's `fetch` is given.
+    pub api_url: &'a str,
+}
+
+/// Measures every probe, one call in flight, over the main host (busy-polling on and off), a
+/// `ping`, the probe host (a call without I/O, and the probe's request made by the probe
+/// component) and both floors.
 pub async fn measure(
     meter: &CpuMeter,
-    session: &Session,
-    sleeping_session: &Session,
-    probe_session: &Session,
+    hosts: &Hosts<'_>,
     floor: &Floor,
     keep_alive: &KeepAlive,
     probes: &[Probe],
 ) -> Result<Vec<LatencyRow>> {
     let routes = [
-        Route::Host(session),
-        Route::Host(sleeping_session),
-        Route::HostPing(session),
-        Route::HostNoIo(probe_session),
+        Route::Host(hosts.main),
+        Route::Host(hosts.sleeping),
+        Route::HostPing(hosts.main),
+        Route::HostNoIo(hosts.probe),
+        Route::HostFetch(hosts.probe, hosts.api_url),
         Route::Direct(floor),
         Route::DirectKeepAlive(keep_alive),
     ];
@@ -68,7 +85,7 @@ pub async fn measure(
     for probe in probes {
         interleaved(meter, &routes, probe, 1, 1, WARM_UP).await?;
         let samples = interleaved(meter, &routes, probe, 1, ROUNDS, BLOCK).await?;
-        let [host, sleeping, ping, no_io, fresh, keep_alive] = samples.as_slice() else {
+        let [host, sleeping, ping, no_io, fetch, fresh, keep_alive] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         let percentiles = |sample: &Sample| Percentiles::of(&sample.latencies);
@@ -83,6 +100,8 @@ pub async fn measure(
             ping: percentiles(ping),
             no_io: percentiles(no_io),
             no_io_cpu: no_io.host_cpu_per_call(),
+            fetch: percentiles(fetch),
+            fetch_cpu: fetch.host_cpu_per_call(),
             keep_alive: percentiles(keep_alive),
             fresh: percentiles(fresh),
         });

@@ -88,16 +88,13 @@ async fn run() -> Result<Report> {
         Probe::operation_status(&operation_id),
     ];
     progress("per-call latency");
-    let latency = latency::measure(
-        &meter,
-        &session,
-        &sleeping_session,
-        &probe_session,
-        &floor,
-        &keep_alive,
-        &probes,
-    )
-    .await?;
+    let hosts = latency::Hosts {
+        main: &session,
+        sleeping: &sleeping_session,
+        probe: &probe_session,
+        api_url: &backend.api_url(),
+    };
+    let latency = latency::measure(&meter, &hosts, &floor, &keep_alive, &probes).await?;
     progress("concurrency");
     let concurrency =
         concurrency::measure(&meter, &session, &floor, &keep_alive, &probes[0]).await?;

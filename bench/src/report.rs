@@ -94,6 +94,11 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
                 Some(row.no_io_cpu),
             ),
             (
+                "`ktrdr-mcp` tools/call of a component function making the same GET, body read, no JSON (test probe)",
+                &row.fetch,
+                Some(row.fetch_cpu),
+            ),
+            (
                 "floor: direct, keep-alive (like for like)",
                 &row.keep_alive,
                 None,

@@ -9,6 +9,8 @@ use crate::probe::Probe;
 
 /// The probe component's tool that does no I/O.
 const NO_IO_TOOL: &str = "calls_served";
+/// The probe component's tool that GETs a URL and reads the body, without parsing it.
+const FETCH_TOOL: &str = "fetch";
 
 /// One way of making a probe's request.
 #[derive(Clone, Copy)]
@@ -21,6 +23,11 @@ pub enum Route<'a> {
     /// component's `calls-served`, in a host serving that component): the stdio round trip
     /// plus a component call, without HTTP or JSON parsing in the guest.
     HostNoIo(&'a Session),
+    /// A `tools/call` of a component function that makes the probe's backend request and reads
+    /// the body to its end (the probe component's `fetch`, given the backend's API URL): the
+    /// call and the request through wasi-http, without the guest's JSON parsing and the tool
+    /// result built from it.
+    HostFetch(&'a Session, &'a str),
     /// The HTTP request directly, on a fresh TCP connection.
     Direct(&'a Floor),
     /// The HTTP request directly, on a kept-alive connection (as the host sends it).
@@ -31,20 +38,28 @@ impl<'a> Route<'a> {
     /// The host process this route goes through, if any.
     pub fn host(self) -> Option<&'a Session> {
         match self {
-            Route::Host(session) | Route::HostPing(session) | Route::HostNoIo(session) => {
-                Some(session)
-            }
+            Route::Host(session)
+            | Route::HostPing(session)
+            | Route::HostNoIo(session)
+            | Route::HostFetch(session, _) => Some(session),
             Route::Direct(_) | Route::DirectKeepAlive(_) => None,
         }
     }
 
     /// Makes `probe`'s request once (or, for [`Route::HostPing`] and [`Route::HostNoIo`], a
-    /// `ping` or a call without I/O), reading the whole answer.
+    /// `ping` or a call without I/O; for [`Route::HostFetch`], the request without the tool),
+    /// reading the whole answer.
     pub async fn call(self, probe: &Probe) -> Result<()> {
         match self {
             Route::Host(session) => session.call(probe.tool, &probe.arguments).await,
             Route::HostPing(session) => session.ping().await,
             Route::HostNoIo(session) => session.call(NO_IO_TOOL, &JsonObject::new()).await,
+            Route::HostFetch(session, api_url) => {
+                let mut arguments = JsonObject::new();
+                let url = format!("{api_url}{}", probe.http_path);
+                arguments.insert("url".into(), url.into());
+                session.call(FETCH_TOOL, &arguments).await
+            }
             Route::Direct(floor) => floor.get_fresh(&probe.http_path).await.map(drop),
             Route::DirectKeepAlive(pool) => pool.get(&probe.http_path).await.map(drop),
         }

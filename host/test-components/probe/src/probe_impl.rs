@@ -56,7 +56,10 @@ impl ProbeGuest for Component {
         waki::Client::new()
             .get(&url)
             .send()
-            .map(|response| response.status_code())
+            .and_then(|response| {
+                let status = response.status_code();
+                response.body().map(|_| status)
+            })
             .map_err(|error| format!("{error:#}"))
     }
 
