@@ -6,7 +6,8 @@
 //! ahead of `initialize`) would end rmcp's session; here it is dropped, as it refers to nothing.
 //!
 //! So this is rmcp's transport itself, not a filter in front of rmcp's own: a reader task parses
-//! each line once, into rmcp's message type, and hands the message to the service; only a line
+//! each line once, into rmcp's message type (a plain `tools/call` through [`tool_call_line`], any
+//! other line through rmcp's parser), and hands the message to the service; only a line
 //! that fails is looked at again, to answer it (the `-32600` with the request's id). `send`
 //! serializes a server message into one line, and a single writer task owns stdout: server
 //! messages and these answers are written whole, in the order queued.
