@@ -49,6 +49,7 @@ pub fn parse(text: &[u8]) -> Option<ClientJsonRpcMessage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::prop_tests::json_scalar;
     use proptest::option;
     use proptest::prelude::*;
     use serde_json::{json, Value};
@@ -106,13 +107,7 @@ mod tests {
 
     /// `tools/call`-like lines: each member present, absent or of another type.
     fn call_like() -> impl Strategy<Value = String> {
-        let scalar = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::from),
-            any::<i64>().prop_map(Value::from),
-            any::<f64>().prop_map(Value::from),
-            ".{0,8}".prop_map(Value::from),
-        ];
+        let scalar = json_scalar();
         let arguments = prop_oneof![
             Just(None),
             Just(Some(Value::Null)),

@@ -271,7 +271,7 @@ async fn write_out(
 }
 
 #[cfg(test)]
-mod prop_tests {
+pub(crate) mod prop_tests {
     //! Properties of the line handling: every client line rmcp can take is forwarded to it as
     //! that line's message, every other one answered with exactly one well-formed error carrying
     //! the request's id (`-32700` for non-JSON, `-32600` for JSON of the wrong shape), in order;
@@ -365,16 +365,20 @@ mod prop_tests {
         Fate::Answered(reply["id"].clone(), code)
     }
 
-    /// Arbitrary JSON values, nested a few levels.
-    fn json_value() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
+    /// Arbitrary JSON scalars: null, booleans, integers, floats and short strings.
+    pub(crate) fn json_scalar() -> impl Strategy<Value = Value> + Clone {
+        prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(Value::from),
             any::<f64>().prop_map(Value::from),
             ".{0,12}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 32, 6, |inner| {
+        ]
+    }
+
+    /// Arbitrary JSON values, nested a few levels.
+    fn json_value() -> impl Strategy<Value = Value> {
+        json_scalar().prop_recursive(4, 32, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
                 prop::collection::btree_map("[a-z_]{0,8}", inner, 0..6)
