@@ -7,7 +7,7 @@ use crate::floor::{Floor, KeepAlive};
 use crate::load::{interleaved, Sample};
 use crate::mcp_driver::Session;
 use crate::probe::Probe;
-use crate::route::Route;
+use crate::route::{fetch_arguments, Route};
 use crate::stats::Percentiles;
 
 /// Interleaved rounds; each round runs one block per route.
@@ -72,17 +72,19 @@ pub async fn measure(
     keep_alive: &KeepAlive,
     probes: &[Probe],
 ) -> Result<Vec<LatencyRow>> {
-    let routes = [
-        Route::Host(hosts.main),
-        Route::Host(hosts.sleeping),
-        Route::HostPing(hosts.main),
-        Route::HostNoIo(hosts.probe),
-        Route::HostFetch(hosts.probe, hosts.api_url),
-        Route::Direct(floor),
-        Route::DirectKeepAlive(keep_alive),
-    ];
     let mut rows = Vec::with_capacity(probes.len());
     for probe in probes {
+        // Built before the calls, so that the measured loop only sends them.
+        let fetch_arguments = fetch_arguments(hosts.api_url, probe);
+        let routes = [
+            Route::Host(hosts.main),
+            Route::Host(hosts.sleeping),
+            Route::HostPing(hosts.main),
+            Route::HostNoIo(hosts.probe),
+            Route::HostFetch(hosts.probe, &fetch_arguments),
+            Route::Direct(floor),
+            Route::DirectKeepAlive(keep_alive),
+        ];
         interleaved(meter, &routes, probe, 1, 1, WARM_UP).await?;
         let samples = interleaved(meter, &routes, probe, 1, ROUNDS, BLOCK).await?;
         let [host, sleeping, ping, no_io, fetch, fresh, keep_alive] = samples.as_slice() else {

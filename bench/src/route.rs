@@ -24,10 +24,10 @@ pub enum Route<'a> {
     /// plus a component call, without HTTP or JSON parsing in the guest.
     HostNoIo(&'a Session),
     /// A `tools/call` of a component function that makes the probe's backend request and reads
-    /// the body to its end (the probe component's `fetch`, given the backend's API URL): the
-    /// call and the request through wasi-http, without the guest's JSON parsing and the tool
-    /// result built from it.
-    HostFetch(&'a Session, &'a str),
+    /// the body to its end (the probe component's `fetch`, with [`fetch_arguments`]): the call
+    /// and the request through wasi-http, without the guest's JSON parsing and the tool result
+    /// built from it.
+    HostFetch(&'a Session, &'a JsonObject),
     /// The HTTP request directly, on a fresh TCP connection.
     Direct(&'a Floor),
     /// The HTTP request directly, on a kept-alive connection (as the host sends it).
@@ -54,14 +54,18 @@ impl<'a> Route<'a> {
             Route::Host(session) => session.call(probe.tool, &probe.arguments).await,
             Route::HostPing(session) => session.ping().await,
             Route::HostNoIo(session) => session.call(NO_IO_TOOL, &JsonObject::new()).await,
-            Route::HostFetch(session, api_url) => {
-                let mut arguments = JsonObject::new();
-                let url = format!("{api_url}{}", probe.http_path);
-                arguments.insert("url".into(), url.into());
-                session.call(FETCH_TOOL, &arguments).await
-            }
+            Route::HostFetch(session, arguments) => session.call(FETCH_TOOL, arguments).await,
             Route::Direct(floor) => floor.get_fresh(&probe.http_path).await.map(drop),
             Route::DirectKeepAlive(pool) => pool.get(&probe.http_path).await.map(drop),
         }
     }
+}
+
+/// The arguments of the probe component's `fetch` that make `probe`'s backend request, for a
+/// backend at `api_url`.
+pub fn fetch_arguments(api_url: &str, probe: &Probe) -> JsonObject {
+    let mut arguments = JsonObject::new();
+    let url = format!("{api_url}{}", probe.http_path);
+    arguments.insert("url".into(), url.into());
+    arguments
 }
