@@ -1,12 +1,15 @@
 //! The data client: start a market-data load, read cached bars.
 //!
-//! Endpoints (contract §4): `POST /data/load` (asynchronous; the id is at `data.operation_id`)
-//! and `GET /data/{symbol}/{timeframe}` (cached OHLCV bars, trimmed client-side by `limit`).
+//! Endpoints (contract §4 and §8): data loads are `POST /data/load` on plan-era backends
+//! (answer `{"success", "data": {"operation_id", …}}`) and `POST /data/acquire/download` on
+//! 2026 backends (flat answer `{"success", "operation_id", "status", "message"}`); the client
+//! finds which one the backend has and remembers it. Cached bars are
+//! `GET /data/{symbol}/{timeframe}`, trimmed client-side to the newest `limit`.
 
 use crate::error::ApiError;
 use crate::http::{ApiRequest, Method};
 use crate::json::{Fields, ShapeError};
-use crate::tools::{DataLoadStarted, DataMode, OperationType, Timeframe};
+use crate::tools::{Bar, DataLoadStarted, DataMode, MarketData, OperationType, Timeframe};
 use crate::validate;
 use serde_json::{Map, Value};
 
@@ -36,6 +39,41 @@ pub fn mode_name(mode: DataMode) -> &'static str {
     }
 }
 
+/// The route a backend takes data loads on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadRoute {
+    /// `POST /data/load`: plan-era backends, all four modes.
+    Load,
+    /// `POST /data/acquire/download`: 2026 backends, no `local` mode.
+    AcquireDownload,
+}
+
+impl LoadRoute {
+    /// The route to try first for a load in `mode` while the backend's route is not known:
+    /// only plan-era backends have `local`, and only 2026 backends are current.
+    pub fn first_guess(mode: DataMode) -> Self {
+        match mode {
+            DataMode::Local => LoadRoute::Load,
+            _ => LoadRoute::AcquireDownload,
+        }
+    }
+
+    /// The other route.
+    pub fn other(self) -> Self {
+        match self {
+            LoadRoute::Load => LoadRoute::AcquireDownload,
+            LoadRoute::AcquireDownload => LoadRoute::Load,
+        }
+    }
+
+    fn segments(self) -> &'static [&'static str] {
+        match self {
+            LoadRoute::Load => &["data", "load"],
+            LoadRoute::AcquireDownload => &["data", "acquire", "download"],
+        }
+    }
+}
+
 /// The validated arguments of `trigger_data_loading`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadArgs {
@@ -52,7 +90,7 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
-    /// Checks the arguments and applies the defaults (`hour1`, `local`).
+    /// Checks the arguments and applies the defaults (`1h`, `tail`).
     pub fn new(
         symbol: &str,
         timeframe: Option<Timeframe>,
@@ -65,14 +103,27 @@ impl LoadArgs {
         Ok(LoadArgs {
             symbol,
             timeframe: timeframe.unwrap_or(Timeframe::Hour1),
-            mode: mode.unwrap_or(DataMode::Local),
+            mode: mode.unwrap_or(DataMode::Tail),
             start_date,
             end_date,
         })
     }
 
-    /// `POST /data/load` with `{symbol, timeframe, mode[, start_date][, end_date]}`.
-    pub fn request(&self) -> ApiRequest {
+    /// Refuses a mode that a backend taking loads on `route` does not have.
+    pub fn check_route(&self, route: LoadRoute) -> Result<(), ApiError> {
+        if route == LoadRoute::AcquireDownload && self.mode == DataMode::Local {
+            return Err(ApiError::invalid(
+                "mode",
+                "`local` is not offered by this backend (the KTRDR 2026 API loads with tail, \
+                 backfill or full); use `tail` to fetch bars newer than the cache, or \
+                 get_market_data to read what is cached",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The load request on `route`, with `{symbol, timeframe, mode[, start_date][, end_date]}`.
+    pub fn request(&self, route: LoadRoute) -> ApiRequest {
         let mut body = Map::new();
         body.insert("symbol".to_owned(), Value::from(self.symbol.as_str()));
         body.insert(
@@ -86,24 +137,33 @@ impl LoadArgs {
         if let Some(end) = &self.end_date {
             body.insert("end_date".to_owned(), Value::from(end.as_str()));
         }
-        ApiRequest::new(Method::Post, &["data", "load"]).with_json(Value::Object(body))
+        ApiRequest::new(Method::Post, route.segments()).with_json(Value::Object(body))
     }
 
-    /// Reads `{"success", "data": {"status", "operation_id", "fetched_bars", …}}` into the
-    /// normalised start result (operation id at the top level).
+    /// Reads either answer shape into the start result: plan-era `{"success", "data":
+    /// {"status", "operation_id", …}}` or 2026 `{"success", "operation_id", "status",
+    /// "message"}`.
     pub fn parse(&self, body: &Value) -> Result<DataLoadStarted, ShapeError> {
-        let data = Fields::of(body, "")?.object("data", "data")?;
-        if data.opt_string("status")?.as_deref() == Some("failed") {
+        let top = Fields::of(body, "")?;
+        let answer = match top.get("data") {
+            Some(Value::Object(_)) => top.object("data", "data")?,
+            _ => top,
+        };
+        if answer.opt_string("status")?.as_deref() == Some("failed") {
+            let reason = match answer.opt_string("error_message")? {
+                Some(reason) => reason,
+                None => answer
+                    .opt_string("message")?
+                    .unwrap_or_else(|| "no error message".to_owned()),
+            };
             return Err(ShapeError(format!(
-                "data.status: the backend reports the load as failed at start ({})",
-                data.opt_string("error_message")?
-                    .unwrap_or_else(|| "no error message".to_owned())
+                "status: the backend reports the load as failed at start ({reason})"
             )));
         }
-        let operation_id = data.string("operation_id")?;
+        let operation_id = answer.string("operation_id")?;
         if operation_id.trim().is_empty() {
             return Err(ShapeError(
-                "data.operation_id: empty (no id to track the load with)".to_owned(),
+                "operation_id: empty (no id to track the load with)".to_owned(),
             ));
         }
         Ok(DataLoadStarted {
@@ -117,20 +177,16 @@ impl LoadArgs {
             operation_id,
             operation_type: OperationType::DataLoad,
             status: "started".to_owned(),
-            fetched_bars: data.u64_or_zero("fetched_bars")?,
-            cached_before: data.bool_or_false("cached_before")?,
-            merged_file: data.opt_string("merged_file")?.unwrap_or_default(),
-            gaps_analyzed: data.u64_or_zero("gaps_analyzed")?,
-            segments_fetched: data.u64_or_zero("segments_fetched")?,
-            ib_requests_made: data.u64_or_zero("ib_requests_made")?,
-            execution_time_seconds: data.f64_or_zero("execution_time_seconds")?,
+            symbol: self.symbol.clone(),
+            timeframe: self.timeframe,
+            mode: self.mode,
         })
     }
 }
 
-/// The validated arguments of a cached-data read.
+/// The validated arguments of `get_market_data`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CachedDataQuery {
+pub struct MarketDataQuery {
     /// Upper-cased symbol.
     pub symbol: String,
     /// Bar size.
@@ -141,42 +197,34 @@ pub struct CachedDataQuery {
     pub end_date: Option<String>,
     /// Only bars within trading hours.
     pub trading_hours_only: bool,
-    /// With `trading_hours_only`, include extended hours.
-    pub include_extended: bool,
-    /// Keep only the last this many bars (done here: the backend has no limit).
-    pub limit: Option<usize>,
+    /// Keep only the newest this many bars (done here: the backend has no limit).
+    pub limit: u32,
 }
 
-impl CachedDataQuery {
-    /// Checks the symbol, the dates and the limit (at least 1).
+impl MarketDataQuery {
+    /// Checks the symbol, the dates and the limit; applies the defaults (`1h`, all hours, 50
+    /// bars).
     pub fn new(
         symbol: &str,
-        timeframe: Timeframe,
+        timeframe: Option<Timeframe>,
         start_date: Option<&str>,
         end_date: Option<&str>,
-        limit: Option<usize>,
+        trading_hours_only: Option<bool>,
+        limit: Option<u32>,
     ) -> Result<Self, ApiError> {
         let symbol = validate::symbol("symbol", symbol)?;
         let (start_date, end_date) = validate::date_range(start_date, end_date)?;
-        if limit == Some(0) {
-            return Err(ApiError::invalid(
-                "limit",
-                "must be at least 1 (or omitted for all bars)",
-            ));
-        }
-        Ok(CachedDataQuery {
+        Ok(MarketDataQuery {
             symbol,
-            timeframe,
+            timeframe: timeframe.unwrap_or(Timeframe::Hour1),
             start_date,
             end_date,
-            trading_hours_only: false,
-            include_extended: false,
-            limit,
+            trading_hours_only: trading_hours_only.unwrap_or(false),
+            limit: validate::limit(limit, validate::DEFAULT_BARS_LIMIT)?,
         })
     }
 
-    /// `GET /data/{symbol}/{timeframe}[?start_date][&end_date][&trading_hours_only=true]
-    /// [&include_extended=true]`.
+    /// `GET /data/{symbol}/{timeframe}[?start_date][&end_date][&trading_hours_only=true]`.
     pub fn request(&self) -> ApiRequest {
         let mut request = ApiRequest::new(
             Method::Get,
@@ -191,72 +239,59 @@ impl CachedDataQuery {
         if self.trading_hours_only {
             request = request.with_query("trading_hours_only", "true");
         }
-        if self.include_extended {
-            request = request.with_query("include_extended", "true");
-        }
         request
     }
 
-    /// Reads `{"success", "data": {"dates", "ohlcv", "points", "metadata"}}` and keeps the last
-    /// `limit` entries of each list; when it trims, `metadata.points` is the count of dates kept
-    /// and `metadata.limited_by_client` is `true`.
-    pub fn parse(&self, body: &Value) -> Result<CachedData, ShapeError> {
+    /// Reads `{"success", "data": {"dates", "ohlcv", "points", "metadata"}}` (one
+    /// `[open, high, low, close, volume]` row per date) and keeps the newest `limit` bars.
+    pub fn parse(&self, body: &Value) -> Result<MarketData, ShapeError> {
         let data = Fields::of(body, "")?.object("data", "data")?;
-        let mut dates = data.strings("dates")?;
-        let mut ohlcv = data.array("ohlcv")?.to_vec();
-        if let Some(bad) = ohlcv.iter().find(|row| !row.is_array()) {
+        let dates = data.strings("dates")?;
+        let rows = data.array("ohlcv")?;
+        if rows.len() != dates.len() {
             return Err(ShapeError(format!(
-                "data.ohlcv: expected rows of [open, high, low, close, volume], got {bad}"
+                "data.ohlcv: {} rows for {} dates",
+                rows.len(),
+                dates.len()
             )));
         }
-        let mut points = data.get("points").cloned().unwrap_or(Value::Null);
-        let mut metadata: Map<String, Value> = match data.get("metadata") {
-            None => Map::new(),
-            Some(Value::Object(map)) => map.clone(),
-            Some(other) => {
-                return Err(ShapeError(format!(
-                    "data.metadata: expected an object, got {other}"
-                )))
-            }
-        };
-        if let Some(limit) = self.limit {
-            let points_len = points.as_array().map_or(0, Vec::len);
-            if dates.len().max(ohlcv.len()).max(points_len) > limit {
-                keep_last(&mut dates, limit);
-                keep_last(&mut ohlcv, limit);
-                if let Value::Array(list) = &mut points {
-                    keep_last(list, limit);
-                }
-                metadata.insert("points".to_owned(), Value::from(dates.len()));
-                metadata.insert("limited_by_client".to_owned(), Value::Bool(true));
-            }
-        }
-        Ok(CachedData {
-            dates,
-            ohlcv,
-            points,
-            metadata,
+        let available = dates.len();
+        let skipped = available.saturating_sub(self.limit as usize);
+        let bars = dates
+            .into_iter()
+            .zip(rows)
+            .skip(skipped)
+            .map(|(timestamp, row)| read_bar(timestamp, row))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(MarketData {
+            symbol: self.symbol.clone(),
+            timeframe: self.timeframe,
+            bars,
+            available_count: u32::try_from(available).unwrap_or(u32::MAX),
+            truncated: skipped > 0,
         })
     }
 }
 
-/// Drops all but the last `keep` items.
-fn keep_last<T>(items: &mut Vec<T>, keep: usize) {
-    let excess = items.len().saturating_sub(keep);
-    items.drain(..excess);
-}
-
-/// Cached OHLCV bars as the backend returns them (after any client-side trimming).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CachedData {
-    /// Bar timestamps, oldest first (naive ISO 8601).
-    pub dates: Vec<String>,
-    /// One `[open, high, low, close, volume]` row per date.
-    pub ohlcv: Vec<Value>,
-    /// The backend's `points` field (usually null).
-    pub points: Value,
-    /// The backend's metadata; its keys differ between empty and non-empty results.
-    pub metadata: Map<String, Value>,
+/// One `[open, high, low, close, volume]` row as a bar.
+fn read_bar(timestamp: String, row: &Value) -> Result<Bar, ShapeError> {
+    let numbers: Option<Vec<f64>> = row
+        .as_array()
+        .filter(|values| values.len() == 5)
+        .and_then(|values| values.iter().map(Value::as_f64).collect());
+    let Some([open, high, low, close, volume]) = numbers.as_deref() else {
+        return Err(ShapeError(format!(
+            "data.ohlcv: expected rows of [open, high, low, close, volume], got {row}"
+        )));
+    };
+    Ok(Bar {
+        timestamp,
+        open: *open,
+        high: *high,
+        low: *low,
+        close: *close,
+        volume: *volume,
+    })
 }
 
 /// The data client over the wasi-http transport.
@@ -272,13 +307,41 @@ impl<'a> DataClient<'a> {
         DataClient { http }
     }
 
-    /// Starts loading bars; returns at once with the operation id.
+    /// Starts loading bars; returns at once with the operation id. The first load of an
+    /// instance finds the backend's load route (a route the backend lacks answers 404
+    /// "Not Found" and has no effect), later loads use it directly.
     pub fn trigger_data_loading(&self, args: &LoadArgs) -> Result<DataLoadStarted, ApiError> {
-        self.http.execute(&args.request(), |body| args.parse(body))
+        static KNOWN_ROUTE: std::sync::OnceLock<LoadRoute> = std::sync::OnceLock::new();
+        if let Some(route) = KNOWN_ROUTE.get() {
+            return self.load_on(*route, args);
+        }
+        let mut route = LoadRoute::first_guess(args.mode);
+        let mut outcome = self.load_on(route, args);
+        let first_missing = matches!(&outcome, Err(error) if error.is_missing_route());
+        if first_missing {
+            route = route.other();
+            outcome = self.load_on(route, args);
+        }
+        // The route is known once the backend answered on it, or lacked the other one.
+        let known = match &outcome {
+            Ok(_) => true,
+            Err(error) if error.is_missing_route() => false,
+            Err(error) => first_missing || error.is_backend_answer(),
+        };
+        if known {
+            let _ = KNOWN_ROUTE.set(route);
+        }
+        outcome
+    }
+
+    fn load_on(&self, route: LoadRoute, args: &LoadArgs) -> Result<DataLoadStarted, ApiError> {
+        args.check_route(route)?;
+        self.http
+            .execute(&args.request(route), |body| args.parse(body))
     }
 
     /// Reads cached bars.
-    pub fn get_cached_data(&self, query: &CachedDataQuery) -> Result<CachedData, ApiError> {
+    pub fn get_market_data(&self, query: &MarketDataQuery) -> Result<MarketData, ApiError> {
         self.http
             .execute(&query.request(), |body| query.parse(body))
     }
@@ -293,13 +356,14 @@ mod tests {
     #[test]
     fn load_request_uses_backend_spellings_and_defaults() {
         let args = LoadArgs::new(" aapl ", None, None, None, None).unwrap();
-        let request = args.request();
+        let request = args.request(LoadRoute::AcquireDownload);
         assert_eq!(request.method(), Method::Post);
-        assert_eq!(request.path_and_query(), "/data/load");
+        assert_eq!(request.path_and_query(), "/data/acquire/download");
         assert_eq!(
             request.body(),
-            Some(&json!({"symbol": "AAPL", "timeframe": "1h", "mode": "local"}))
+            Some(&json!({"symbol": "AAPL", "timeframe": "1h", "mode": "tail"}))
         );
+        assert_eq!(args.request(LoadRoute::Load).path_and_query(), "/data/load");
     }
 
     #[test]
@@ -313,12 +377,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            args.request().body(),
+            args.request(LoadRoute::Load).body(),
             Some(
                 &json!({"symbol": "EURUSD", "timeframe": "1M", "mode": "backfill",
                          "start_date": "2024-01-01", "end_date": "2024-02-01T00:00:00Z"})
             )
         );
+    }
+
+    #[test]
+    fn local_loads_try_the_plan_era_route_first_and_are_refused_on_the_2026_route() {
+        assert_eq!(LoadRoute::first_guess(DataMode::Local), LoadRoute::Load);
+        assert_eq!(
+            LoadRoute::first_guess(DataMode::Tail),
+            LoadRoute::AcquireDownload
+        );
+        assert_eq!(LoadRoute::Load.other(), LoadRoute::AcquireDownload);
+        let local = LoadArgs::new("AAPL", None, Some(DataMode::Local), None, None).unwrap();
+        assert!(local.check_route(LoadRoute::Load).is_ok());
+        let refused = local.check_route(LoadRoute::AcquireDownload).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidArgument);
+        assert!(refused.to_string().contains("`mode`"), "{refused}");
+        assert!(refused.to_string().contains("tail"), "{refused}");
+        let tail = LoadArgs::new("AAPL", None, None, None, None).unwrap();
+        assert!(tail.check_route(LoadRoute::AcquireDownload).is_ok());
     }
 
     #[test]
@@ -367,72 +449,107 @@ mod tests {
     }
 
     #[test]
+    fn both_answer_shapes_give_the_operation_id() {
+        let args = LoadArgs::new("AAPL", None, None, None, None).unwrap();
+        let plan_era = json!({"success": true, "data": {"status": "started",
+                              "operation_id": "op_data_load_1", "fetched_bars": 0}});
+        let flat = json!({"success": true, "operation_id": "op_data_load_2",
+                          "status": "started", "message": "Started tail download for AAPL 1h"});
+        assert_eq!(
+            args.parse(&plan_era).unwrap().operation_id,
+            "op_data_load_1"
+        );
+        let started = args.parse(&flat).unwrap();
+        assert_eq!(started.operation_id, "op_data_load_2");
+        assert_eq!(started.symbol, "AAPL");
+        assert_eq!(started.timeframe, Timeframe::Hour1);
+        assert_eq!(started.mode, DataMode::Tail);
+    }
+
+    #[test]
     fn load_start_with_failed_status_is_not_reported_as_started() {
         let args = LoadArgs::new("AAPL", None, None, None, None).unwrap();
         let body = json!({"success": true, "data": {"status": "failed", "operation_id": "op_x",
                           "error_message": "IB down"}});
         let error = args.parse(&body).unwrap_err();
         assert!(error.0.contains("IB down"));
+        let flat = json!({"success": true, "status": "failed", "operation_id": "op_x",
+                          "message": "no host service"});
+        assert!(args.parse(&flat).unwrap_err().0.contains("no host service"));
         let no_id = json!({"success": true, "data": {"status": "started", "operation_id": " "}});
-        assert!(args
-            .parse(&no_id)
-            .unwrap_err()
-            .0
-            .contains("data.operation_id"));
+        assert!(args.parse(&no_id).unwrap_err().0.contains("operation_id"));
     }
 
     #[test]
-    fn cached_data_request_encodes_symbol_and_filters() {
-        let mut query = CachedDataQuery::new(
+    fn market_data_request_encodes_symbol_and_filters() {
+        let query = MarketDataQuery::new(
             "es=f",
-            Timeframe::Day1,
+            Some(Timeframe::Day1),
             Some("2024-01-02"),
             Some("2024-01-03T00:00:00+00:00"),
+            Some(true),
             Some(5),
         )
         .unwrap();
-        query.trading_hours_only = true;
         assert_eq!(
             query.request().path_and_query(),
             "/data/ES%3DF/1d?start_date=2024-01-02&end_date=2024-01-03T00%3A00%3A00%2B00%3A00\
              &trading_hours_only=true"
         );
-        assert!(CachedDataQuery::new("AAPL", Timeframe::Day1, None, None, Some(0)).is_err());
-        let slash = CachedDataQuery::new("../x", Timeframe::Day1, None, None, None).unwrap();
+        let defaults = MarketDataQuery::new("aapl", None, None, None, None, None).unwrap();
+        assert_eq!(defaults.request().path_and_query(), "/data/AAPL/1h");
+        assert_eq!(defaults.limit, 50);
+        for bad in [0, 1001] {
+            let error =
+                MarketDataQuery::new("AAPL", None, None, None, None, Some(bad)).unwrap_err();
+            assert!(error.to_string().contains("`limit`"), "{error}");
+        }
+        let slash =
+            MarketDataQuery::new("../x", Some(Timeframe::Day1), None, None, None, None).unwrap();
         assert_eq!(slash.request().path_and_query(), "/data/..%2FX/1d");
     }
 
     #[test]
-    fn client_side_limit_keeps_the_last_bars_and_marks_metadata() {
+    fn market_data_keeps_the_newest_bars() {
         let body = json!({"success": true, "data": {
             "dates": ["d1", "d2", "d3"],
-            "ohlcv": [[1, 1, 1, 1, 10], [2, 2, 2, 2, 20], [3, 3, 3, 3, 30]],
+            "ohlcv": [[1, 1, 1, 1, 10], [2, 2, 2, 2, 20], [3.5, 4, 3, 3.5, 30]],
             "points": null,
             "metadata": {"symbol": "AAPL", "timeframe": "1d", "point_count": 3}
         }, "error": null});
-        let query = CachedDataQuery::new("AAPL", Timeframe::Day1, None, None, Some(2)).unwrap();
+        let query = MarketDataQuery::new("AAPL", None, None, None, None, Some(2)).unwrap();
         let data = query.parse(&body).unwrap();
-        assert_eq!(data.dates, ["d2", "d3"]);
-        assert_eq!(
-            data.ohlcv,
-            [json!([2, 2, 2, 2, 20]), json!([3, 3, 3, 3, 30])]
-        );
-        assert_eq!(data.metadata["points"], json!(2));
-        assert_eq!(data.metadata["limited_by_client"], json!(true));
-        assert_eq!(data.metadata["point_count"], json!(3));
+        let dates: Vec<_> = data.bars.iter().map(|bar| bar.timestamp.as_str()).collect();
+        assert_eq!(dates, ["d2", "d3"]);
+        assert_eq!(data.bars[1].open, 3.5);
+        assert_eq!(data.bars[1].high, 4.0);
+        assert_eq!(data.bars[1].volume, 30.0);
+        assert_eq!(data.available_count, 3);
+        assert!(data.truncated);
 
-        let unlimited = CachedDataQuery::new("AAPL", Timeframe::Day1, None, None, Some(3)).unwrap();
-        let data = unlimited.parse(&body).unwrap();
-        assert_eq!(data.dates.len(), 3);
-        assert!(!data.metadata.contains_key("limited_by_client"));
+        let all = MarketDataQuery::new("AAPL", None, None, None, None, Some(3)).unwrap();
+        let data = all.parse(&body).unwrap();
+        assert_eq!(data.bars.len(), 3);
+        assert!(!data.truncated);
+
+        let empty = json!({"success": true, "data": {"dates": [], "ohlcv": [], "points": null,
+                           "metadata": {"symbol": "NOPE", "start": "", "end": "", "points": 0}}});
+        let data = all.parse(&empty).unwrap();
+        assert!(data.bars.is_empty());
+        assert_eq!(data.available_count, 0);
     }
 
     #[test]
-    fn cached_data_rejects_malformed_rows() {
-        let query = CachedDataQuery::new("AAPL", Timeframe::Day1, None, None, None).unwrap();
-        let body = json!({"data": {"dates": ["d1"], "ohlcv": [5], "metadata": {}}});
-        assert!(query.parse(&body).unwrap_err().0.contains("data.ohlcv"));
-        let body = json!({"data": {"dates": [1], "ohlcv": [], "metadata": {}}});
-        assert!(query.parse(&body).is_err());
+    fn market_data_rejects_malformed_rows() {
+        let query = MarketDataQuery::new("AAPL", None, None, None, None, None).unwrap();
+        for body in [
+            json!({"data": {"dates": ["d1"], "ohlcv": [5], "metadata": {}}}),
+            json!({"data": {"dates": ["d1"], "ohlcv": [[1, 2, 3, 4]], "metadata": {}}}),
+            json!({"data": {"dates": ["d1"], "ohlcv": [[1, 2, 3, 4, "x"]], "metadata": {}}}),
+            json!({"data": {"dates": ["d1", "d2"], "ohlcv": [[1, 2, 3, 4, 5]], "metadata": {}}}),
+            json!({"data": {"dates": [1], "ohlcv": [], "metadata": {}}}),
+        ] {
+            assert!(query.parse(&body).is_err(), "{body}");
+        }
     }
 }

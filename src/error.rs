@@ -171,6 +171,11 @@ impl ApiError {
             ErrorCode::Timeout => format!(
                 "The backend timed out on {endpoint}: {quoted} (HTTP {status}). Retry later."
             ),
+            ErrorCode::BackendError if status == 503 => format!(
+                "The backend cannot take {endpoint} right now: {quoted} (HTTP {status}). Wait \
+                 until its busy workers are free (list_operations with active_only shows the \
+                 running work), then call again."
+            ),
             ErrorCode::BackendError => format!(
                 "The backend failed on {endpoint}: {quoted} (HTTP {status}). Retrying later may \
                  help."
@@ -186,6 +191,17 @@ impl ApiError {
             message,
             details,
         }
+    }
+
+    /// Whether the backend answered that it has no such route (404 `{"detail": "Not Found"}`).
+    pub fn is_missing_route(&self) -> bool {
+        matches!(self, ApiError::Backend { status: 404, details, .. }
+            if details.get("detail").and_then(Value::as_str) == Some(NO_SUCH_ROUTE))
+    }
+
+    /// Whether this is the backend's own error answer (an HTTP error status).
+    pub fn is_backend_answer(&self) -> bool {
+        matches!(self, ApiError::Backend { .. })
     }
 
     /// The WIT error code of this error.
@@ -390,6 +406,9 @@ impl ErrorBody {
                 reason: match detail {
                     Value::String(text) => text.clone(),
                     Value::Array(fields) => summarise_field_errors(fields),
+                    Value::Object(reason) => {
+                        error_with_hint(reason).unwrap_or_else(|| json::text(detail))
+                    }
                     other => json::text(other),
                 },
                 details: json::object([("detail", bounded(detail))]),
@@ -400,6 +419,15 @@ impl ErrorBody {
             },
         }
     }
+}
+
+/// `{"error": …, "hint": …}` details (the 2026 backend's 503) as `error: hint`.
+fn error_with_hint(detail: &Map<String, Value>) -> Option<String> {
+    let error = detail.get("error").and_then(Value::as_str)?;
+    Some(match detail.get("hint").and_then(Value::as_str) {
+        Some(hint) => format!("{error}: {hint}"),
+        None => error.to_owned(),
+    })
 }
 
 /// `value` if it is small and shallow enough to pass on, else the start of its JSON text: so
@@ -734,5 +762,39 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn a_missing_route_is_told_apart_from_a_missing_operation() {
+        let route = ApiError::from_status(
+            "POST /data/load",
+            404,
+            br#"{"detail":"Not Found"}"#,
+            ErrorHints::GENERAL,
+        );
+        assert!(route.is_missing_route());
+        assert!(route.is_backend_answer());
+        let operation = ApiError::from_status(
+            "GET /operations/op",
+            404,
+            br#"{"detail":"Operation not found: op"}"#,
+            ErrorHints::OPERATION,
+        );
+        assert!(!operation.is_missing_route());
+        assert!(!ApiError::invalid("x", "y").is_backend_answer());
+    }
+
+    #[test]
+    fn busy_workers_say_what_to_wait_for() {
+        let body = br#"{"detail":{"error":"No training workers available","hint":"Start a worker","registered_workers":1,"worker_type":"training","backend_uptime_seconds":116.2}}"#;
+        let error = ApiError::from_status("POST /trainings/start", 503, body, ErrorHints::GENERAL);
+        assert_eq!(error.code(), ErrorCode::BackendError);
+        let message = error.to_string();
+        assert!(
+            message.contains("No training workers available: Start a worker"),
+            "{message}"
+        );
+        assert!(message.contains("then call again"), "{message}");
+        assert_eq!(error.details()["detail"]["registered_workers"], json!(1));
     }
 }

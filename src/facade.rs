@@ -8,12 +8,12 @@
 use std::sync::OnceLock;
 
 use crate::config::Config;
-use crate::data::{DataClient, LoadArgs};
+use crate::data::{DataClient, LoadArgs, MarketDataQuery};
 use crate::error::ApiError;
 use crate::http::HttpClient;
 use crate::operations::{ListFilter, OperationsClient};
 use crate::tools::{
-    CancelResult, DataLoadStarted, DataMode, Guest, Json, OperationInfo, OperationList,
+    CancelResult, DataLoadStarted, DataMode, Guest, Json, MarketData, OperationInfo, OperationList,
     OperationResults, OperationStatus, OperationType, Timeframe, ToolError, TrainingStarted,
 };
 use crate::training::{TrainingArgs, TrainingClient};
@@ -64,7 +64,7 @@ fn call<T>(tool: impl FnOnce(&Ktrdr) -> Result<T, ApiError>) -> Result<T, ToolEr
         .map_err(ApiError::into_tool_error)
 }
 
-/// The component: the WIT export of the six tools.
+/// The component: the WIT export of the seven tools.
 struct Component;
 
 impl Guest for Component {
@@ -135,6 +135,26 @@ impl Guest for Component {
         )
         .map_err(ApiError::into_tool_error)?;
         call(|ktrdr| ktrdr.training().start_training(&args))
+    }
+
+    fn get_market_data(
+        symbol: String,
+        timeframe: Option<Timeframe>,
+        start_date: Option<String>,
+        end_date: Option<String>,
+        trading_hours_only: Option<bool>,
+        limit: Option<u32>,
+    ) -> Result<MarketData, ToolError> {
+        let query = MarketDataQuery::new(
+            &symbol,
+            timeframe,
+            start_date.as_deref(),
+            end_date.as_deref(),
+            trading_hours_only,
+            limit,
+        )
+        .map_err(ApiError::into_tool_error)?;
+        call(|ktrdr| ktrdr.data().get_market_data(&query))
     }
 }
 

@@ -174,7 +174,10 @@ pub fn decode<T>(
         })
 }
 
-/// How a wasi-http `error-code` is reported.
+/// How a wasi-http `error-code` is reported: timeouts as `timeout`, the sandbox's refusals as
+/// `blocked`, an answer that came but cannot be parsed as `bad-response`, and everything that
+/// left the request without an answer (refused, unresolvable, the connection closed or reset
+/// before an answer: `connection-terminated`) as `unavailable`.
 pub fn transport_error(config: &Config, code: &ErrorCode) -> ApiError {
     use ErrorCode as E;
     let cause = one_line(&describe(code), 200);
@@ -232,7 +235,7 @@ fn describe(code: &ErrorCode) -> String {
         E::DestinationIpProhibited => "destination IP prohibited".into(),
         E::DestinationIpUnroutable => "destination IP unroutable".into(),
         E::ConnectionRefused => "connection refused".into(),
-        E::ConnectionTerminated => "connection terminated".into(),
+        E::ConnectionTerminated => "the connection was closed without an answer".into(),
         E::ConnectionTimeout => "connection timeout".into(),
         E::ConnectionReadTimeout => "connection read timeout".into(),
         E::ConnectionWriteTimeout => "connection write timeout".into(),
@@ -524,8 +527,9 @@ mod tests {
     fn transport_errors_map_to_codes() {
         use ErrorCode as E;
         let config = Config::parse(Some("http://10.0.0.9:8000/api/v1"), Some("7")).unwrap();
-        let cases: [(E, crate::tools::ErrorCode); 9] = [
+        let cases: [(E, crate::tools::ErrorCode); 10] = [
             (E::ConnectionRefused, Code::Unavailable),
+            (E::ConnectionTerminated, Code::Unavailable),
             (E::DestinationNotFound, Code::Unavailable),
             (E::InternalError(Some("boom".into())), Code::Unavailable),
             (E::ConnectionTimeout, Code::Timeout),
@@ -553,6 +557,11 @@ mod tests {
         let refused = transport_error(&config, &E::ConnectionRefused).to_string();
         assert!(refused.contains("(connection refused)"), "{refused}");
         assert!(!refused.contains("ErrorCode"), "{refused}");
+        let dropped = transport_error(&config, &E::ConnectionTerminated).to_string();
+        assert!(
+            dropped.contains("is unreachable (the connection was closed without an answer)"),
+            "{dropped}"
+        );
         let malformed = transport_error(&config, &E::HttpProtocolError).to_string();
         assert!(
             malformed.contains(

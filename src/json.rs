@@ -159,13 +159,18 @@ impl<'a> Fields<'a> {
         Ok(self.opt_f64(key)?.unwrap_or(0.0))
     }
 
-    /// A boolean; missing or null is `false`.
-    pub fn bool_or_false(&self, key: &str) -> Result<bool, ShapeError> {
+    /// An optional boolean; missing or null is `None`.
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, ShapeError> {
         match self.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(flag)) => Ok(*flag),
+            None => Ok(None),
+            Some(Value::Bool(flag)) => Ok(Some(*flag)),
             Some(other) => Err(self.wrong(key, "true or false", other)),
         }
+    }
+
+    /// A boolean; missing or null is `false`.
+    pub fn bool_or_false(&self, key: &str) -> Result<bool, ShapeError> {
+        Ok(self.opt_bool(key)?.unwrap_or(false))
     }
 
     /// An array; missing or null is empty.

@@ -1,8 +1,8 @@
 //! KTRDR tools component.
 //!
-//! Gives AI agents a KTRDR trading-research backend's long-running operations as six tools
-//! (the `tools` interface exported by the `ktrdr:mcp` world in `wit/ktrdr.wit`): list, watch, cancel and read the
-//! results of operations, and start data loads and trainings.
+//! Gives AI agents a KTRDR trading-research backend's long-running operations as tools (the
+//! `tools` interface exported by the `ktrdr:mcp` world in `wit/ktrdr.wit`): list, watch, cancel
+//! and read the results of operations, start data loads and trainings, and read cached bars.
 //!
 //! The crate is built two ways:
 //! - as a `wasm32-wasip2` component (`cdylib`), whose exports are [`facade`]'s tools and whose

@@ -27,8 +27,9 @@ const OPERATION_TYPES: [(OperationType, &str); 9] = [
 ];
 
 /// Every operation status with its wire name.
-const OPERATION_STATUSES: [(OperationStatus, &str); 5] = [
+const OPERATION_STATUSES: [(OperationStatus, &str); 6] = [
     (OperationStatus::Pending, "pending"),
+    (OperationStatus::Resuming, "resuming"),
     (OperationStatus::Running, "running"),
     (OperationStatus::Completed, "completed"),
     (OperationStatus::Failed, "failed"),
@@ -51,34 +52,25 @@ pub fn status_name(status: OperationStatus) -> &'static str {
         .map_or("unknown", |(_, name)| name)
 }
 
-/// Reads an operation type field; an unknown name is a shape error that names it.
+/// Reads an operation type field; a name this component does not know is `unknown`.
 pub(crate) fn read_operation_type(
     fields: &Fields<'_>,
     key: &str,
 ) -> Result<OperationType, ShapeError> {
     let name = fields.string(key)?;
-    OPERATION_TYPES
+    Ok(OPERATION_TYPES
         .iter()
         .find(|(_, known)| *known == name)
-        .map(|(kind, _)| *kind)
-        .ok_or_else(|| {
-            ShapeError(format!(
-                "{key}: unknown operation type {name:?} (this component knows {})",
-                OPERATION_TYPES
-                    .map(|(_, known)| known.to_owned())
-                    .join(", ")
-            ))
-        })
+        .map_or(OperationType::Unknown, |(kind, _)| *kind))
 }
 
-/// Reads an operation status field; an unknown name is a shape error that names it.
+/// Reads an operation status field; a name this component does not know is `unknown`.
 fn read_status(fields: &Fields<'_>, key: &str) -> Result<OperationStatus, ShapeError> {
     let name = fields.string(key)?;
-    OPERATION_STATUSES
+    Ok(OPERATION_STATUSES
         .iter()
         .find(|(_, known)| *known == name)
-        .map(|(status, _)| *status)
-        .ok_or_else(|| ShapeError(format!("{key}: unknown operation status {name:?}")))
+        .map_or(OperationStatus::Unknown, |(status, _)| *status))
 }
 
 /// A saturating `u64` → `u32` for counts.
@@ -102,7 +94,8 @@ pub struct ListFilter {
 }
 
 impl ListFilter {
-    /// Applies the defaults (`active_only` false, `limit` 10, `offset` 0) and checks `limit`.
+    /// Applies the defaults (`active_only` false, `limit` 10, `offset` 0) and checks `limit`
+    /// and that no filter is `unknown`.
     pub fn new(
         operation_type: Option<OperationType>,
         status: Option<OperationStatus>,
@@ -110,11 +103,31 @@ impl ListFilter {
         limit: Option<u32>,
         offset: Option<u32>,
     ) -> Result<Self, ApiError> {
+        if operation_type == Some(OperationType::Unknown) {
+            return Err(ApiError::invalid(
+                "operation_type",
+                format!(
+                    "`unknown` names kinds this tool cannot name, so it cannot filter by it; \
+                     use one of {} or omit it",
+                    OPERATION_TYPES.map(|(_, name)| name).join(", ")
+                ),
+            ));
+        }
+        if status == Some(OperationStatus::Unknown) {
+            return Err(ApiError::invalid(
+                "status",
+                format!(
+                    "`unknown` names statuses this tool cannot name, so it cannot filter by it; \
+                     use one of {} or omit it",
+                    OPERATION_STATUSES.map(|(_, name)| name).join(", ")
+                ),
+            ));
+        }
         Ok(ListFilter {
             operation_type,
             status,
             active_only: active_only.unwrap_or(false),
-            limit: validate::list_limit(limit)?,
+            limit: validate::limit(limit, validate::DEFAULT_LIST_LIMIT)?,
             offset: offset.unwrap_or(0),
         })
     }
@@ -211,6 +224,8 @@ pub fn parse_status(body: &Value) -> Result<OperationInfo, ShapeError> {
         warnings: data.strings("warnings")?,
         errors: data.strings("errors")?,
         result_summary: data.opt_object_text("result_summary")?,
+        parent_operation_id: data.opt_string("parent_operation_id")?,
+        metrics: data.opt_object_text("metrics")?,
     })
 }
 
@@ -238,7 +253,8 @@ pub fn parse_cancel(body: &Value) -> Result<CancelResult, ShapeError> {
         cancelled_at: data.string("cancelled_at")?,
         cancellation_reason: data.opt_string("cancellation_reason")?,
         task_cancelled: data.bool_or_false("task_cancelled")?,
-        training_session_cancelled: data.bool_or_false("training_session_cancelled")?,
+        training_session_cancelled: data.opt_bool("training_session_cancelled")?,
+        remote_cancelled: data.opt_bool("remote_cancelled")?,
     })
 }
 
@@ -262,7 +278,43 @@ pub fn parse_results(body: &Value) -> Result<OperationResults, ShapeError> {
         operation_type: read_operation_type(&fields, "operation_type")?,
         status: read_status(&fields, "status")?,
         results: fields.object_text("results")?,
+        note: None,
     })
+}
+
+/// Whether `error` is plan-era KTRDR's HTTP 500 for an operation whose result summary it
+/// cannot serialize (a finished training's, contract §7.4).
+pub fn is_unserializable(error: &ApiError) -> bool {
+    matches!(error, ApiError::Backend { status: 500, details, .. }
+        if details.get("details").and_then(|inner| inner.get("type")).and_then(Value::as_str)
+            == Some("PydanticSerializationError"))
+}
+
+/// `error`, reworded when it [`is_unserializable`] to say what happened and what to call
+/// instead of retrying; any other error as it is.
+pub fn explain_unserializable(error: ApiError) -> ApiError {
+    if !is_unserializable(&error) {
+        return error;
+    }
+    match error {
+        ApiError::Backend {
+            status,
+            code,
+            details,
+            ..
+        } => ApiError::Backend {
+            status,
+            code,
+            message: format!(
+                "The backend cannot serialize this operation's state (HTTP {status} \
+                 PydanticSerializationError, a defect of plan-era KTRDR for finished \
+                 trainings); retrying will not help. Its status is in list_operations, and a \
+                 training's metrics come from get_operation_results."
+            ),
+            details,
+        },
+        other => other,
+    }
 }
 
 /// The operations client over the wasi-http transport.
@@ -288,6 +340,7 @@ impl<'a> OperationsClient<'a> {
     pub fn get_operation_status(&self, operation_id: &str) -> Result<OperationInfo, ApiError> {
         self.http
             .execute(&status_request(operation_id)?, parse_status)
+            .map_err(explain_unserializable)
     }
 
     /// Cancels a pending or running operation.
@@ -300,10 +353,20 @@ impl<'a> OperationsClient<'a> {
             .execute(&cancel_request(operation_id, reason)?, parse_cancel)
     }
 
-    /// The results of a completed or failed operation.
+    /// The results of a completed or failed operation. When the backend cannot serialize a
+    /// finished training's results, they are read from its performance route instead.
     pub fn get_operation_results(&self, operation_id: &str) -> Result<OperationResults, ApiError> {
-        self.http
+        match self
+            .http
             .execute(&results_request(operation_id)?, parse_results)
+        {
+            Err(error) if is_unserializable(&error) => {
+                crate::training::TrainingClient::new(self.http)
+                    .performance_results(operation_id)
+                    .map_err(|_| explain_unserializable(error))
+            }
+            outcome => outcome,
+        }
     }
 }
 
@@ -365,7 +428,14 @@ mod tests {
             .to_vec();
         assert_eq!(
             statuses,
-            ["pending", "running", "completed", "failed", "cancelled"]
+            [
+                "pending",
+                "resuming",
+                "running",
+                "completed",
+                "failed",
+                "cancelled"
+            ]
         );
     }
 
@@ -400,14 +470,73 @@ mod tests {
     }
 
     #[test]
-    fn unknown_operation_types_are_named() {
-        let body = json!({"success": true, "operation_id": "op", "operation_type": "quantum",
-                          "status": "completed", "results": {}});
-        let error = parse_results(&body).unwrap_err();
-        assert!(
-            error.0.contains("unknown operation type \"quantum\""),
-            "{}",
-            error.0
+    fn unknown_kinds_and_statuses_are_read_as_unknown_and_the_rest_kept() {
+        let body = json!({"success": true, "total_count": 2, "active_count": 0, "data": [
+            {"operation_id": "op_a", "operation_type": "quantum", "status": "dreaming",
+             "created_at": "t", "progress_percentage": 5.0},
+            {"operation_id": "op_b", "operation_type": "training", "status": "resuming",
+             "created_at": "t", "progress_percentage": 50.0}]});
+        let filter = ListFilter::new(None, None, None, None, None).unwrap();
+        let list = filter.parse(&body).unwrap();
+        assert_eq!(list.operations[0].operation_type, OperationType::Unknown);
+        assert_eq!(list.operations[0].status, OperationStatus::Unknown);
+        assert_eq!(list.operations[1].status, OperationStatus::Resuming);
+        let results = json!({"success": true, "operation_id": "op", "operation_type": "quantum",
+                             "status": "completed", "results": {}});
+        assert_eq!(
+            parse_results(&results).unwrap().operation_type,
+            OperationType::Unknown
         );
+    }
+
+    #[test]
+    fn unknown_is_not_a_filter() {
+        let kind = ListFilter::new(Some(OperationType::Unknown), None, None, None, None);
+        let kind = kind.unwrap_err();
+        assert_eq!(kind.code(), ErrorCode::InvalidArgument);
+        assert!(kind.to_string().contains("data_load"), "{kind}");
+        let status = ListFilter::new(None, Some(OperationStatus::Unknown), None, None, None);
+        assert!(status.unwrap_err().to_string().contains("resuming"));
+        let resuming = ListFilter::new(None, Some(OperationStatus::Resuming), None, None, None);
+        assert_eq!(
+            resuming.unwrap().request().path_and_query(),
+            "/operations?limit=10&offset=0&status=resuming"
+        );
+    }
+
+    #[test]
+    fn both_cancel_answer_shapes_are_read() {
+        let plan_era = json!({"success": true, "data": {"success": true, "operation_id": "op",
+            "status": "cancelled", "cancelled_at": "t", "cancellation_reason": null,
+            "task_cancelled": true, "training_session_cancelled": false}});
+        let cancel = parse_cancel(&plan_era).unwrap();
+        assert_eq!(cancel.training_session_cancelled, Some(false));
+        assert_eq!(cancel.remote_cancelled, None);
+        let current = json!({"success": true, "data": {"success": true, "operation_id": "op",
+            "status": "cancelled", "cancelled_at": "t", "task_cancelled": true,
+            "remote_cancelled": true, "children_cancelled": []}});
+        let cancel = parse_cancel(&current).unwrap();
+        assert_eq!(cancel.training_session_cancelled, None);
+        assert_eq!(cancel.remote_cancelled, Some(true));
+    }
+
+    #[test]
+    fn the_unserializable_training_500_is_explained() {
+        let body = br#"{"success":false,"error":{"code":"INTERNAL_SERVER_ERROR","message":"An unexpected error occurred","details":{"type":"PydanticSerializationError"}}}"#;
+        let error = ApiError::from_status("GET /operations/op", 500, body, ErrorHints::OPERATION);
+        assert!(is_unserializable(&error));
+        let explained = explain_unserializable(error);
+        assert_eq!(explained.code(), ErrorCode::BackendError);
+        let message = explained.to_string();
+        assert!(message.contains("retrying will not help"), "{message}");
+        assert!(message.contains("get_operation_results"), "{message}");
+        let other = ApiError::from_status(
+            "GET /operations/op",
+            500,
+            br#"{"detail":"boom"}"#,
+            ErrorHints::OPERATION,
+        );
+        assert!(!is_unserializable(&other));
+        assert!(explain_unserializable(other).to_string().contains("boom"));
     }
 }

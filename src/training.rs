@@ -1,15 +1,15 @@
-//! The training client: start a training, read a finished training's performance, list the
-//! trained models.
+//! The training client: start a training, read a finished training's performance.
 //!
 //! Endpoints (contract §4): `POST /trainings/start` (body `{symbols, timeframes,
 //! strategy_name[, start_date][, end_date][, detailed_analytics]}`; the id is `operation_id`
-//! when present, else `task_id`), `GET /trainings/{id}/performance`, `GET /models`.
+//! when present, else `task_id`) and `GET /trainings/{id}/performance` (the metrics of a
+//! finished training, read when plan-era backends cannot serialize its results).
 
 use crate::data::timeframe_name;
 use crate::error::{ApiError, ErrorHints};
 use crate::http::{ApiRequest, Method};
 use crate::json::{Fields, ShapeError};
-use crate::tools::{OperationType, Timeframe, TrainingStarted};
+use crate::tools::{OperationResults, OperationStatus, OperationType, Timeframe, TrainingStarted};
 use crate::validate;
 use serde_json::{Map, Value};
 
@@ -31,7 +31,7 @@ pub struct TrainingArgs {
 }
 
 impl TrainingArgs {
-    /// Checks every argument; `timeframes` defaults to `[hour1]`. Arguments the backend cannot
+    /// Checks every argument; `timeframes` defaults to `["1h"]`. Arguments the backend cannot
     /// honour (any `training_config` key but `detailed_analytics`) are refused, not dropped.
     pub fn new(
         strategy_config_path: &str,
@@ -48,8 +48,8 @@ impl TrainingArgs {
             Some([]) => {
                 return Err(ApiError::invalid(
                     "timeframes",
-                    "must list at least one timeframe, e.g. [\"hour1\"] (or be omitted for \
-                     [\"hour1\"])",
+                    "must list at least one timeframe, e.g. [\"1h\"] (or be omitted for \
+                     [\"1h\"])",
                 ))
             }
             Some(list) => list.to_vec(),
@@ -145,89 +145,55 @@ pub fn parse_training_started(body: &Value) -> Result<TrainingStarted, ShapeErro
 }
 
 /// `GET /trainings/{id}/performance`.
-pub fn performance_request(task_id: &str) -> Result<ApiRequest, ApiError> {
-    let id = validate::operation_id("task_id", task_id)?;
+pub fn performance_request(operation_id: &str) -> Result<ApiRequest, ApiError> {
+    let id = validate::operation_id("operation_id", operation_id)?;
     Ok(
         ApiRequest::new(Method::Get, &["trainings", &id, "performance"])
             .with_hints(ErrorHints::OPERATION),
     )
 }
 
-/// Metrics of a finished training.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelPerformance {
-    /// The training's id.
-    pub task_id: String,
-    /// The training's status, as the backend spells it.
-    pub status: String,
-    /// JSON object: final losses and accuracies, epochs, early stopping, time.
-    pub training_metrics: String,
-    /// JSON object: test loss, accuracy, precision, recall, F1.
-    pub test_metrics: String,
-    /// JSON object: model size, parameter count, architecture.
-    pub model_info: String,
-}
+/// Why results read from the performance route carry a note.
+pub const PERFORMANCE_NOTE: &str = "Read from GET /trainings/{id}/performance: this backend \
+    cannot serialize the training's results (HTTP 500 PydanticSerializationError, a defect of \
+    plan-era KTRDR), so they hold training_metrics, test_metrics and model_info only.";
 
-/// Reads `{"success", "task_id", "status", "training_metrics", "test_metrics", "model_info"}`.
-pub fn parse_performance(body: &Value) -> Result<ModelPerformance, ShapeError> {
+/// Reads `{"success", "task_id", "status", "training_metrics", "test_metrics", "model_info"}`
+/// as the results of the training `operation_id`.
+pub fn performance_results(
+    operation_id: &str,
+    body: &Value,
+) -> Result<OperationResults, ShapeError> {
     let fields = Fields::of(body, "")?;
-    Ok(ModelPerformance {
-        task_id: fields.string("task_id")?,
-        status: fields.string("status")?,
-        training_metrics: fields.object_text("training_metrics")?,
-        test_metrics: fields.object_text("test_metrics")?,
-        model_info: fields.object_text("model_info")?,
+    let status = match fields.string("status")?.as_str() {
+        "completed" => OperationStatus::Completed,
+        "failed" => OperationStatus::Failed,
+        other => {
+            return Err(ShapeError(format!(
+                "status: {other:?} is not a finished training's status"
+            )))
+        }
+    };
+    let mut results = Map::new();
+    for key in ["training_metrics", "test_metrics", "model_info"] {
+        let value = fields
+            .get(key)
+            .cloned()
+            .unwrap_or(Value::Object(Map::new()));
+        if !value.is_object() {
+            return Err(ShapeError(format!(
+                "{key}: expected an object, got {value}"
+            )));
+        }
+        results.insert(key.to_owned(), value);
+    }
+    Ok(OperationResults {
+        operation_id: operation_id.to_owned(),
+        operation_type: OperationType::Training,
+        status,
+        results: crate::json::text(&Value::Object(results)),
+        note: Some(PERFORMANCE_NOTE.to_owned()),
     })
-}
-
-/// `GET /models`.
-pub fn models_request() -> ApiRequest {
-    ApiRequest::new(Method::Get, &["models"])
-}
-
-/// One trained model.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainedModel {
-    /// The model's id (may be empty on current backends).
-    pub model_id: String,
-    /// The model's name (may be empty on current backends).
-    pub model_name: String,
-    /// The symbol it was trained on.
-    pub symbol: String,
-    /// The timeframe it was trained on.
-    pub timeframe: String,
-    /// When it was created (ISO 8601).
-    pub created_at: String,
-    /// Training accuracy, 0 to 1.
-    pub training_accuracy: f64,
-    /// Test accuracy, 0 to 1.
-    pub test_accuracy: f64,
-    /// Free-text description.
-    pub description: String,
-}
-
-/// Reads `{"success", "models": [...]}`.
-pub fn parse_models(body: &Value) -> Result<Vec<TrainedModel>, ShapeError> {
-    Fields::of(body, "")?
-        .array("models")?
-        .iter()
-        .map(|item| {
-            let model = Fields::of(item, "models[]")?;
-            let text = |key: &str| -> Result<String, ShapeError> {
-                Ok(model.opt_string(key)?.unwrap_or_default())
-            };
-            Ok(TrainedModel {
-                model_id: text("model_id")?,
-                model_name: text("model_name")?,
-                symbol: text("symbol")?,
-                timeframe: text("timeframe")?,
-                created_at: text("created_at")?,
-                training_accuracy: model.f64_or_zero("training_accuracy")?,
-                test_accuracy: model.f64_or_zero("test_accuracy")?,
-                description: text("description")?,
-            })
-        })
-        .collect()
 }
 
 /// The training client over the wasi-http transport.
@@ -248,15 +214,12 @@ impl<'a> TrainingClient<'a> {
         self.http.execute(&args.request(), parse_training_started)
     }
 
-    /// The metrics of a finished training.
-    pub fn get_model_performance(&self, task_id: &str) -> Result<ModelPerformance, ApiError> {
+    /// The results of the finished training `operation_id`, from its performance route.
+    pub fn performance_results(&self, operation_id: &str) -> Result<OperationResults, ApiError> {
         self.http
-            .execute(&performance_request(task_id)?, parse_performance)
-    }
-
-    /// All trained models.
-    pub fn list_trained_models(&self) -> Result<Vec<TrainedModel>, ApiError> {
-        self.http.execute(&models_request(), parse_models)
+            .execute(&performance_request(operation_id)?, |body| {
+                performance_results(operation_id, body)
+            })
     }
 }
 
@@ -346,6 +309,23 @@ mod tests {
         let request = performance_request("a/b").unwrap();
         assert_eq!(request.path_and_query(), "/trainings/a%2Fb/performance");
         assert!(performance_request(" ").is_err());
-        assert_eq!(models_request().path_and_query(), "/models");
+    }
+
+    #[test]
+    fn performance_reads_as_results_with_a_note() {
+        let body = json!({"success": true, "task_id": "op_training_1", "status": "completed",
+            "training_metrics": {"final_train_loss": 0.5}, "test_metrics": {"test_accuracy": 0.6},
+            "model_info": {"parameters_count": 10}});
+        let results = performance_results("op_training_1", &body).unwrap();
+        assert_eq!(results.operation_type, OperationType::Training);
+        assert_eq!(results.status, OperationStatus::Completed);
+        assert_eq!(results.note.as_deref(), Some(PERFORMANCE_NOTE));
+        let metrics: Value = serde_json::from_str(&results.results).unwrap();
+        assert_eq!(metrics["test_metrics"]["test_accuracy"], json!(0.6));
+        let running = json!({"success": true, "task_id": "t", "status": "running"});
+        assert!(performance_results("t", &running).is_err());
+        let bad = json!({"success": true, "task_id": "t", "status": "completed",
+                         "training_metrics": 5});
+        assert!(performance_results("t", &bad).is_err());
     }
 }

@@ -14,10 +14,12 @@ const MAX_SYMBOLS: usize = 100;
 const MAX_STRATEGY_CHARS: usize = 100;
 /// Longest cancellation reason accepted, in characters.
 const MAX_REASON_CHARS: usize = 1000;
-/// The accepted `limit` of `list_operations`.
-pub const LIST_LIMIT_RANGE: std::ops::RangeInclusive<u32> = 1..=1000;
+/// The accepted `limit` of `list_operations` and `get_market_data`.
+pub const LIMIT_RANGE: std::ops::RangeInclusive<u32> = 1..=1000;
 /// The `limit` of `list_operations` when none is given.
 pub const DEFAULT_LIST_LIMIT: u32 = 10;
+/// The `limit` of `get_market_data` when none is given: the plan's 50 bars.
+pub const DEFAULT_BARS_LIMIT: u32 = 50;
 /// The only `training_config` key the backend honours.
 pub const DETAILED_ANALYTICS: &str = "detailed_analytics";
 
@@ -122,18 +124,19 @@ pub fn symbols(parameter: &'static str, values: &[String]) -> Result<Vec<String>
         .collect()
 }
 
-/// `limit` of `list_operations`: default 10, 1 to 1000.
-pub fn list_limit(value: Option<u32>) -> Result<u32, ApiError> {
-    let limit = value.unwrap_or(DEFAULT_LIST_LIMIT);
-    if LIST_LIMIT_RANGE.contains(&limit) {
+/// A `limit` argument (of `list_operations` or `get_market_data`): `default` when omitted,
+/// else 1 to 1000.
+pub fn limit(value: Option<u32>, default: u32) -> Result<u32, ApiError> {
+    let limit = value.unwrap_or(default);
+    if LIMIT_RANGE.contains(&limit) {
         Ok(limit)
     } else {
         Err(ApiError::invalid(
             "limit",
             format!(
                 "must be from {} to {}; got {limit}",
-                LIST_LIMIT_RANGE.start(),
-                LIST_LIMIT_RANGE.end()
+                LIMIT_RANGE.start(),
+                LIMIT_RANGE.end()
             ),
         ))
     }
@@ -442,15 +445,15 @@ mod tests {
     }
 
     #[test]
-    fn list_limit_has_a_default_and_a_range() {
-        assert_eq!(list_limit(None).unwrap(), 10);
-        assert_eq!(list_limit(Some(1)).unwrap(), 1);
-        assert_eq!(list_limit(Some(1000)).unwrap(), 1000);
+    fn limit_has_a_default_and_a_range() {
+        assert_eq!(limit(None, DEFAULT_LIST_LIMIT).unwrap(), 10);
+        assert_eq!(limit(Some(1), DEFAULT_LIST_LIMIT).unwrap(), 1);
+        assert_eq!(limit(Some(1000), DEFAULT_LIST_LIMIT).unwrap(), 1000);
         assert_eq!(
-            problem(list_limit(Some(0)).unwrap_err()).1,
+            problem(limit(Some(0), DEFAULT_LIST_LIMIT).unwrap_err()).1,
             "must be from 1 to 1000; got 0"
         );
-        assert!(list_limit(Some(1001)).is_err());
+        assert!(limit(Some(1001), DEFAULT_LIST_LIMIT).is_err());
     }
 
     #[test]

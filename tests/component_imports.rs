@@ -8,14 +8,15 @@ use std::path::PathBuf;
 use wit_component::DecodedWasm;
 use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
 
-/// The six tools, in WIT spelling.
-const TOOLS: [&str; 6] = [
+/// The seven tools, in WIT spelling.
+const TOOLS: [&str; 7] = [
     "list-operations",
     "get-operation-status",
     "cancel-operation",
     "get-operation-results",
     "trigger-data-loading",
     "start-training",
+    "get-market-data",
 ];
 
 /// Interfaces the component may import: outgoing HTTP with the `wasi:io` and `wasi:clocks` it
@@ -44,9 +45,11 @@ const ALLOWED_IMPORTS: [&str; 17] = [
 /// `wasi:random/*` is allowed too (std may seed hash maps from it).
 const ALLOWED_IMPORT_PACKAGES: [&str; 1] = ["wasi:random/"];
 
-/// The release component must stay below this size, in bytes (the 300 KB): 297,727 as
-/// `make component` writes it; a change that grows it past this should say why.
-const MAX_COMPONENT_BYTES: u64 = 300 * 1000;
+/// The release component must stay below this size, in bytes. It was 300 KB for the six
+/// operation tools against one API generation; reading both generations (two data-load
+/// routes and answer shapes, the performance fallback) and `get-market-data` cost ~30 KB of
+/// code, docs and names. A change that grows it past this should say why.
+const MAX_COMPONENT_BYTES: u64 = 335 * 1000;
 
 fn component_path() -> PathBuf {
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -123,7 +126,7 @@ fn imports_are_only_http_its_wasi_needs_and_the_environment() {
 }
 
 #[test]
-fn exports_the_six_tools() {
+fn exports_the_seven_tools() {
     let (resolve, world) = decoded();
     let exports = &resolve.worlds[world].exports;
     assert_eq!(exports.len(), 1, "exactly one export");

@@ -5,7 +5,7 @@
 //! The second half feeds truncated, mutated, wrong-typed and huge variants of the same bodies
 //! to every parser: none may panic, and each failure must be the error the status calls for.
 
-use ktrdr_tools::data::{CachedDataQuery, LoadArgs};
+use ktrdr_tools::data::{LoadArgs, LoadRoute, MarketDataQuery};
 use ktrdr_tools::error::{code_for_status, ApiError};
 use ktrdr_tools::http::{decode, ApiRequest, RawResponse};
 use ktrdr_tools::json::ShapeError;
@@ -292,8 +292,9 @@ fn load_args() -> LoadArgs {
     LoadArgs::new("AAPL", None, None, None, None).expect("valid load")
 }
 
-fn cached_query(limit: Option<usize>) -> CachedDataQuery {
-    CachedDataQuery::new("AAPL", Timeframe::Hour1, None, None, limit).expect("valid query")
+fn cached_query(limit: Option<u32>) -> MarketDataQuery {
+    MarketDataQuery::new("AAPL", Some(Timeframe::Hour1), None, None, None, limit)
+        .expect("valid query")
 }
 
 /// Decodes `sample` as the answer to `request`, as the transport hands it over.
@@ -568,7 +569,8 @@ fn cancel_results_of_training_and_dummy() {
         Some("contract test")
     );
     assert!(training.task_cancelled);
-    assert!(!training.training_session_cancelled);
+    assert_eq!(training.training_session_cancelled, Some(false));
+    assert_eq!(training.remote_cancelled, None);
     let dummy = decode_sample(&request, CANCEL_DUMMY, operations::parse_cancel).unwrap();
     assert_eq!(dummy.cancellation_reason, None);
 }
@@ -583,17 +585,15 @@ fn data_load_start_is_normalised_with_a_top_level_id() {
             "op_data_load_20261124_131543_9b5a35fc",
         ),
     ] {
-        let started = decode_sample(&args.request(), sample, |v| args.parse(v)).unwrap();
+        let request = args.request(LoadRoute::Load);
+        let started = decode_sample(&request, sample, |v| args.parse(v)).unwrap();
         assert_eq!(started.operation_id, id);
         assert_eq!(started.operation_type, OperationType::DataLoad);
         assert_eq!(started.status, "started");
-        assert_eq!(started.fetched_bars, 0);
-        assert!(!started.cached_before);
-        assert_eq!(started.merged_file, "");
-        assert_eq!(started.execution_time_seconds, 0.0);
+        assert_eq!(started.symbol, "AAPL");
         assert!(started
             .message
-            .starts_with("Started loading AAPL 1h (local mode)"));
+            .starts_with("Started loading AAPL 1h (tail mode)"));
         assert!(started.message.contains("get_operation_status"));
         assert!(started.message.contains(id));
     }
@@ -633,50 +633,46 @@ fn training_start_uses_task_id_when_there_is_no_operation_id() {
 
 #[test]
 fn cached_data_with_and_without_bars() {
-    let all = cached_query(None);
+    let all = cached_query(Some(1000));
     let bars = decode_sample(&all.request(), CACHED_AAPL_1H, |v| all.parse(v)).unwrap();
-    assert_eq!(bars.dates.len(), 7);
-    assert_eq!(bars.ohlcv.len(), 7);
-    assert_eq!(bars.metadata["point_count"], 7);
-    assert_eq!(bars.points, Value::Null);
+    assert_eq!(bars.bars.len(), 7);
+    assert_eq!(bars.available_count, 7);
+    assert!(!bars.truncated);
     let last_two = cached_query(Some(2));
     let trimmed =
         decode_sample(&last_two.request(), CACHED_AAPL_1H, |v| last_two.parse(v)).unwrap();
+    let dates: Vec<_> = trimmed
+        .bars
+        .iter()
+        .map(|bar| bar.timestamp.as_str())
+        .collect();
+    assert_eq!(dates, ["2024-01-02T19:00:00", "2024-01-02T20:00:00"]);
+    let last = &trimmed.bars[1];
     assert_eq!(
-        trimmed.dates,
-        ["2024-01-02T19:00:00", "2024-01-02T20:00:00"]
+        [last.open, last.high, last.low, last.close, last.volume],
+        [191.8442, 192.8359, 191.1912, 192.1793, 1288994.0]
     );
-    assert_eq!(
-        trimmed.ohlcv[1],
-        json!([191.8442, 192.8359, 191.1912, 192.1793, 1288994.0])
-    );
-    assert_eq!(trimmed.metadata["points"], 2);
-    assert_eq!(trimmed.metadata["limited_by_client"], true);
+    assert!(trimmed.truncated);
     for sample in [CACHED_EMPTY_RANGE, CACHED_UNKNOWN_SYMBOL] {
         let empty = decode_sample(&last_two.request(), sample, |v| last_two.parse(v)).unwrap();
-        assert!(empty.dates.is_empty() && empty.ohlcv.is_empty());
-        assert_eq!(empty.metadata["points"], 0);
-        assert!(!empty.metadata.contains_key("limited_by_client"));
+        assert!(empty.bars.is_empty());
+        assert_eq!(empty.available_count, 0);
+        assert!(!empty.truncated);
     }
 }
 
 #[test]
-fn performance_and_models() {
+fn performance_reads_as_training_results() {
     let request = training::performance_request("op_x").unwrap();
-    let performance = decode_sample(&request, PERFORMANCE, training::parse_performance).unwrap();
-    assert_eq!(performance.task_id, "op_training_20261124_131557_5b78b141");
-    assert_eq!(performance.status, "completed");
-    let metrics: Value = serde_json::from_str(&performance.test_metrics).unwrap();
-    assert_eq!(metrics["test_accuracy"], 0.6208791136741638);
-    let info: Value = serde_json::from_str(&performance.model_info).unwrap();
-    assert_eq!(info["parameters_count"], 2669);
-    let models =
-        decode_sample(&training::models_request(), MODELS, training::parse_models).unwrap();
-    assert_eq!(models.len(), 1);
-    assert_eq!(models[0].symbol, "AAPL");
-    assert_eq!(models[0].timeframe, "1h");
-    assert_eq!(models[0].model_id, "");
-    assert_eq!(models[0].created_at, "2026-11-24T13:16:01.024451");
+    let results = decode_sample(&request, PERFORMANCE, |v| {
+        training::performance_results("op_training_20261124_131557_5b78b141", v)
+    })
+    .unwrap();
+    assert_eq!(results.status, OperationStatus::Completed);
+    assert_eq!(results.note.as_deref(), Some(training::PERFORMANCE_NOTE));
+    let metrics: Value = serde_json::from_str(&results.results).unwrap();
+    assert_eq!(metrics["test_metrics"]["test_accuracy"], 0.6208791136741638);
+    assert_eq!(metrics["model_info"]["parameters_count"], 2669);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -709,11 +705,9 @@ fn not_found_answers() {
         );
     }
     let performance = training::performance_request("nope").unwrap();
-    let error = decode_sample(
-        &performance,
-        PERFORMANCE_NOT_FOUND_404,
-        training::parse_performance,
-    )
+    let error = decode_sample(&performance, PERFORMANCE_NOT_FOUND_404, |v| {
+        training::performance_results("nope", v)
+    })
     .unwrap_err();
     assert_eq!(error.code, ErrorCode::NotFound);
     assert!(error
@@ -811,9 +805,11 @@ fn envelope_errors_carry_code_and_details() {
     );
 
     let args = load_args();
-    let error = decode_sample(&args.request(), DATA_LOAD_BLANK_SYMBOL_400, |v| {
-        args.parse(v)
-    })
+    let error = decode_sample(
+        &args.request(LoadRoute::Load),
+        DATA_LOAD_BLANK_SYMBOL_400,
+        |v| args.parse(v),
+    )
     .unwrap_err();
     assert!(error.message.contains("[DATA-InvalidSymbol]"));
     assert_eq!(details(&error)["details"], json!({"symbol": "  "}));
@@ -983,7 +979,7 @@ fn decode_with_every_parser(response: &RawResponse) {
     let load = load_args();
     let cached = cached_query(Some(3));
     let start = training::TrainingArgs::new("m", &["AAPL".into()], None, None, None, None).unwrap();
-    let outcomes: [(&str, Result<(), ApiError>); 9] = [
+    let outcomes: [(&str, Result<(), ApiError>); 8] = [
         (
             "list",
             decode(&filter.request(), response, |v| filter.parse(v)).map(|list| {
@@ -1004,14 +1000,14 @@ fn decode_with_every_parser(response: &RawResponse) {
         ),
         (
             "load",
-            decode(&load.request(), response, |v| load.parse(v)).map(|started| {
+            decode(&load.request(LoadRoute::Load), response, |v| load.parse(v)).map(|started| {
                 assert!(!started.operation_id.is_empty());
             }),
         ),
         (
             "cached",
             decode(&cached.request(), response, |v| cached.parse(v)).map(|data| {
-                assert!(data.dates.len() <= 3 && data.ohlcv.len() <= 3);
+                assert!(data.bars.len() <= 3);
             }),
         ),
         (
@@ -1021,15 +1017,9 @@ fn decode_with_every_parser(response: &RawResponse) {
         ),
         (
             "performance",
-            decode(&status_request(), response, training::parse_performance).map(drop),
-        ),
-        (
-            "models",
-            decode(
-                &training::models_request(),
-                response,
-                training::parse_models,
-            )
+            decode(&status_request(), response, |v| {
+                training::performance_results("op", v)
+            })
             .map(drop),
         ),
     ];

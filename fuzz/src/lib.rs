@@ -10,7 +10,7 @@
 //! - [`request_paths`]: any operation id, symbol or strategy path is refused or stays inside
 //!   its one path segment (ids) or request body (symbols, strategy names).
 
-use ktrdr_tools::data::{CachedDataQuery, LoadArgs};
+use ktrdr_tools::data::{LoadArgs, LoadRoute, MarketDataQuery};
 use ktrdr_tools::error::{code_for_status, ApiError};
 use ktrdr_tools::http::{decode, ApiRequest, RawResponse};
 use ktrdr_tools::json::ShapeError;
@@ -79,8 +79,11 @@ pub fn responses(data: &[u8]) {
     let results = operations::results_request("op_x").expect("valid id");
     check_decoded(&results, &response, operations::parse_results);
     let load = LoadArgs::new("AAPL", None, None, None, None).expect("valid load");
-    check_decoded(&load.request(), &response, |v| load.parse(v));
-    let query = CachedDataQuery::new("AAPL", Timeframe::Hour1, None, None, Some(2)).expect("valid");
+    for route in [LoadRoute::Load, LoadRoute::AcquireDownload] {
+        check_decoded(&load.request(route), &response, |v| load.parse(v));
+    }
+    let query = MarketDataQuery::new("AAPL", Some(Timeframe::Hour1), None, None, None, Some(2))
+        .expect("valid");
     check_decoded(&query.request(), &response, |v| query.parse(v));
     let start = training::TrainingArgs::new("mlp_basic", &["AAPL".into()], None, None, None, None)
         .expect("valid training");
@@ -90,12 +93,9 @@ pub fn responses(data: &[u8]) {
         training::parse_training_started,
     );
     let performance = training::performance_request("op_x").expect("valid id");
-    check_decoded(&performance, &response, training::parse_performance);
-    check_decoded(
-        &training::models_request(),
-        &response,
-        training::parse_models,
-    );
+    check_decoded(&performance, &response, |v| {
+        training::performance_results("op_x", v)
+    });
 }
 
 /// `KTRDR_API_URL` (text before the first newline) and `API_TIMEOUT` (the rest).
@@ -183,8 +183,8 @@ pub fn request_paths(data: &[u8]) {
     }
     match LoadArgs::new(&text, None, None, None, None) {
         Ok(load) => {
-            let request = load.request();
-            assert_eq!(request.path_and_query(), "/data/load");
+            let request = load.request(LoadRoute::AcquireDownload);
+            assert_eq!(request.path_and_query(), "/data/acquire/download");
             let symbol = request.body().expect("a body")["symbol"].as_str().unwrap();
             assert!(symbol.bytes().all(|b| b.is_ascii_graphic()), "{symbol:?}");
         }
