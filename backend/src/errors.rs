@@ -10,12 +10,13 @@ use crate::validation::FieldError;
 /// An error answered to a client, in one of the contract's three shapes.
 #[derive(Debug)]
 pub enum ApiError {
-    /// FastAPI `HTTPException`: `{"detail": "<message>"}`.
+    /// FastAPI `HTTPException`: `{"detail": "<message>"}` (a few upstream routes put an object
+    /// there instead of a string).
     Detail {
         /// HTTP status.
         status: StatusCode,
-        /// The `detail` string.
-        detail: String,
+        /// The `detail` value.
+        detail: Value,
     },
     /// FastAPI request validation: 422 `{"detail": [{type, loc, msg, input, ctx?}, ...]}`.
     Validation(Vec<FieldError>),
@@ -35,17 +36,30 @@ pub enum ApiError {
 impl ApiError {
     /// 404 `{"detail": ...}`.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::Detail {
-            status: StatusCode::NOT_FOUND,
-            detail: detail.into(),
-        }
+        Self::detail(StatusCode::NOT_FOUND, detail)
     }
 
     /// 400 `{"detail": ...}`.
     pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::detail(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// `{"detail": "<message>"}` with any status.
+    pub fn detail(status: StatusCode, detail: impl Into<String>) -> Self {
         Self::Detail {
-            status: StatusCode::BAD_REQUEST,
-            detail: detail.into(),
+            status,
+            detail: Value::String(detail.into()),
+        }
+    }
+
+    /// Upstream's answer to an unhandled exception of class `exception_type`: 500
+    /// `{"success": false, "error": {"code": "INTERNAL_SERVER_ERROR", ...}}`.
+    pub fn unhandled(exception_type: &str) -> Self {
+        Self::Envelope {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "INTERNAL_SERVER_ERROR".into(),
+            message: "An unexpected error occurred".into(),
+            details: json!({ "type": exception_type }),
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod choice;
 mod config;
+mod connection;
 mod data;
 mod dummy;
 mod errors;
@@ -13,21 +14,29 @@ mod seed;
 mod time_format;
 mod training;
 mod validation;
+mod workers;
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 
 use crate::config::Settings;
+use crate::connection::{Connection, DroppingListener};
 use crate::data::csv_store::DataStore;
 use crate::registry::Registry;
 use crate::routes::{router, AppState, API_PREFIX};
+use crate::training::runner::Checkpoints;
+use crate::workers::WorkerPool;
 
 fn main() -> ExitCode {
     let settings = Settings::parse();
+    if let Err(message) = settings.check() {
+        eprintln!("ktrdr-backend: {message}");
+        return ExitCode::from(2);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
@@ -79,17 +88,26 @@ async fn serve(settings: Settings, store: Arc<DataStore>) -> std::io::Result<()>
     stdout.flush()?;
     drop(stdout);
     tracing::info!(
-        "serving http://{address}{API_PREFIX} (data {}, models {}, strategies {})",
+        "serving http://{address}{API_PREFIX}, API {:?}{} (data {}, models {}, strategies {})",
+        settings.api,
+        settings
+            .defect
+            .map_or(String::new(), |defect| format!(", defect {defect:?}")),
         settings.data_dir.display(),
         settings.models_dir.display(),
         settings.strategies_dir.display()
     );
+    let workers = settings.training_workers.map(|count| count as usize);
     let state = AppState {
         registry: Registry::new(settings.max_finished_operations),
         store,
+        workers: WorkerPool::new(workers),
+        checkpoints: settings.is_2026().then(|| Arc::new(Checkpoints::default())),
+        started: Instant::now(),
         settings: Arc::new(settings),
     };
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<Connection>();
+    axum::serve(DroppingListener(listener), app)
         .with_graceful_shutdown(shutdown)
         .await
 }

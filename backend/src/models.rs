@@ -30,6 +30,8 @@ choice_enum! {
     pub enum OperationStatus {
         /// Created, its worker not started yet.
         Pending => "pending",
+        /// Running again from a checkpoint after `POST /operations/{id}/resume` (2026 API).
+        Resuming => "resuming",
         /// Its worker is running.
         Running => "running",
         /// Finished successfully.
@@ -42,9 +44,24 @@ choice_enum! {
 }
 
 impl OperationStatus {
-    /// Pending or running.
+    /// The statuses of the plan-era API, which has no `resuming`.
+    pub const PLAN_ERA_NAMES: &'static [&'static str] =
+        &["pending", "running", "completed", "failed", "cancelled"];
+
+    /// Pending or running: what `active_only` and `active_count` count (not `resuming`, as
+    /// upstream).
     pub fn is_active(self) -> bool {
         matches!(self, Self::Pending | Self::Running)
+    }
+
+    /// Not final yet: pending, running or resuming.
+    pub fn is_unfinished(self) -> bool {
+        matches!(self, Self::Pending | Self::Running | Self::Resuming)
+    }
+
+    /// A worker is working on it: running or resuming.
+    pub fn is_working(self) -> bool {
+        matches!(self, Self::Running | Self::Resuming)
     }
 
     /// Python's `str()` of the enum member, as upstream puts it in cancel errors:

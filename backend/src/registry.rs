@@ -105,6 +105,8 @@ pub struct CancelReceipt {
     pub cancelled_at: DateTime<Utc>,
     /// True when a worker was told to stop (false if it had not started yet).
     pub task_cancelled: bool,
+    /// The kind of the cancelled operation.
+    pub operation_type: OperationType,
 }
 
 /// Why a cancel was refused.
@@ -116,10 +118,25 @@ pub enum CancelError {
     Finished(OperationStatus),
 }
 
+/// Why a resume was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ResumeError {
+    /// No such operation.
+    NotFound,
+    /// Not cancelled or failed.
+    NotResumable(OperationStatus),
+    /// The worker of its previous run has not stopped yet.
+    WorkerBusy,
+}
+
 struct Entry {
     sequence: u64,
     info: OperationInfo,
     cancel: Arc<CancelToken>,
+    /// Which run of the operation the current worker belongs to; a resume starts the next one.
+    run: u64,
+    /// Whether a worker of the current run has not returned yet (it may outlive a cancel).
+    worker_busy: bool,
 }
 
 #[derive(Default)]
@@ -164,8 +181,19 @@ impl Registry {
     {
         let handle = self.register(operation_type, metadata, initial_progress);
         let id = handle.id.clone();
+        Self::run_worker(handle, work);
+        id
+    }
+
+    /// Runs `work` for `handle`'s operation on a blocking thread, once it has started.
+    pub fn run_worker<F>(handle: OperationHandle, work: F)
+    where
+        F: FnOnce(&OperationHandle) -> Outcome + Send + 'static,
+    {
         tokio::task::spawn_blocking(move || {
             if !handle.start() {
+                // Cancelled while pending: nothing ran.
+                handle.finish(Outcome::Cancelled(None));
                 return;
             }
             let outcome =
@@ -180,7 +208,70 @@ impl Registry {
                 });
             handle.finish(outcome);
         });
-        id
+    }
+
+    /// Resumes a cancelled or failed operation whose previous worker has returned: it reads
+    /// `resuming` (started now, not completed, no error) until the worker given the returned
+    /// handle (`run_worker`) ends it.
+    pub fn resume(self: &Arc<Self>, operation_id: &str) -> Result<OperationHandle, ResumeError> {
+        let mut state = lock(&self.state);
+        let entry = state
+            .operations
+            .get_mut(operation_id)
+            .ok_or(ResumeError::NotFound)?;
+        Self::check_resumable(entry)?;
+        let cancel = Arc::new(CancelToken::default());
+        entry.run += 1;
+        entry.worker_busy = true;
+        entry.cancel = Arc::clone(&cancel);
+        let info = &mut entry.info;
+        info.status = OperationStatus::Resuming;
+        info.started_at = Some(Utc::now());
+        info.completed_at = None;
+        info.error_message = None;
+        let (sequence, run) = (entry.sequence, entry.run);
+        state.finished.remove(&sequence);
+        Ok(OperationHandle {
+            registry: Arc::clone(self),
+            id: operation_id.to_string(),
+            cancel,
+            run,
+        })
+    }
+
+    /// Whether `operation_id` could be resumed now.
+    pub fn resumable(&self, operation_id: &str) -> Result<(), ResumeError> {
+        let state = lock(&self.state);
+        let entry = state
+            .operations
+            .get(operation_id)
+            .ok_or(ResumeError::NotFound)?;
+        Self::check_resumable(entry)
+    }
+
+    fn check_resumable(entry: &Entry) -> Result<(), ResumeError> {
+        match entry.info.status {
+            OperationStatus::Cancelled | OperationStatus::Failed if entry.worker_busy => {
+                Err(ResumeError::WorkerBusy)
+            }
+            OperationStatus::Cancelled | OperationStatus::Failed => Ok(()),
+            status => Err(ResumeError::NotResumable(status)),
+        }
+    }
+
+    /// Marks a finished operation failed with `message` (a resume that found nothing to resume
+    /// from).
+    pub fn fail_finished(&self, operation_id: &str, message: String) {
+        let mut state = lock(&self.state);
+        if let Some(entry) = state.operations.get_mut(operation_id) {
+            let info = &mut entry.info;
+            if !info.status.is_unfinished() {
+                info.status = OperationStatus::Failed;
+                info.completed_at = Some(Utc::now());
+                info.errors.push(message.clone());
+                info.error_message = Some(message);
+            }
+        }
     }
 
     fn register(
@@ -226,12 +317,15 @@ impl Registry {
                 sequence,
                 info,
                 cancel: Arc::clone(&cancel),
+                run: 0,
+                worker_busy: true,
             },
         );
         OperationHandle {
             registry: Arc::clone(self),
             id: operation_id,
             cancel,
+            run: 0,
         }
     }
 
@@ -283,8 +377,8 @@ impl Registry {
         }
     }
 
-    /// Cancels an active operation: it is `cancelled` at once and its worker stops at its next
-    /// checkpoint.
+    /// Cancels an unfinished operation: it is `cancelled` at once and its worker stops at its
+    /// next checkpoint.
     pub fn cancel(
         &self,
         operation_id: &str,
@@ -296,7 +390,7 @@ impl Registry {
             .get_mut(operation_id)
             .ok_or(CancelError::NotFound)?;
         let status = entry.info.status;
-        if !status.is_active() {
+        if !status.is_unfinished() {
             return Err(CancelError::Finished(status));
         }
         let cancelled_at = Utc::now();
@@ -305,11 +399,12 @@ impl Registry {
         entry.info.error_message =
             Some(reason.unwrap_or("Operation cancelled by user").to_string());
         entry.cancel.cancel();
-        let sequence = entry.sequence;
+        let (sequence, operation_type) = (entry.sequence, entry.info.operation_type);
         self.retire(&mut state, sequence);
         Ok(CancelReceipt {
             cancelled_at,
-            task_cancelled: status == OperationStatus::Running,
+            task_cancelled: status.is_working(),
+            operation_type,
         })
     }
 
@@ -326,22 +421,29 @@ impl Registry {
         }
     }
 
-    /// Applies `change` to a running operation; a no-op once it is final or evicted.
-    fn update_running(&self, operation_id: &str, change: impl FnOnce(&mut OperationInfo)) {
+    /// Applies `change` to an operation while `run` is working on it; a no-op once it is final,
+    /// resumed by a later run, or evicted.
+    fn update_working(
+        &self,
+        operation_id: &str,
+        run: u64,
+        change: impl FnOnce(&mut OperationInfo),
+    ) {
         let mut state = lock(&self.state);
         if let Some(entry) = state.operations.get_mut(operation_id) {
-            if entry.info.status == OperationStatus::Running {
+            if entry.run == run && entry.info.status.is_working() {
                 change(&mut entry.info);
             }
         }
     }
 }
 
-/// A worker's handle on its operation.
+/// A worker's handle on its operation (on one run of it).
 pub struct OperationHandle {
     registry: Arc<Registry>,
     id: String,
     cancel: Arc<CancelToken>,
+    run: u64,
 }
 
 impl OperationHandle {
@@ -350,15 +452,20 @@ impl OperationHandle {
         &self.id
     }
 
-    /// Moves the operation from pending to running; false if it was cancelled meanwhile.
+    /// Moves the operation from pending to running (a resumed one stays `resuming`); false if
+    /// it was cancelled meanwhile.
     fn start(&self) -> bool {
         let mut state = lock(&self.registry.state);
-        match state.operations.get_mut(&self.id) {
-            Some(entry) if entry.info.status == OperationStatus::Pending => {
+        let Some(entry) = state.operations.get_mut(&self.id) else {
+            return false;
+        };
+        match entry.info.status {
+            OperationStatus::Pending => {
                 entry.info.status = OperationStatus::Running;
                 entry.info.started_at = Some(Utc::now());
                 true
             }
+            OperationStatus::Resuming => true,
             _ => false,
         }
     }
@@ -380,13 +487,13 @@ impl OperationHandle {
     /// Replaces the reported progress.
     pub fn report(&self, progress: OperationProgress) {
         self.registry
-            .update_running(&self.id, |info| info.progress = progress);
+            .update_working(&self.id, self.run, |info| info.progress = progress);
     }
 
     /// Adds a warning.
     pub fn warn(&self, warning: String) {
         self.registry
-            .update_running(&self.id, |info| info.warnings.push(warning));
+            .update_working(&self.id, self.run, |info| info.warnings.push(warning));
     }
 
     /// Records how the worker ended. A cancelled operation stays cancelled.
@@ -396,6 +503,10 @@ impl OperationHandle {
         let Some(entry) = state.operations.get_mut(&self.id) else {
             return;
         };
+        if entry.run != self.run {
+            return;
+        }
+        entry.worker_busy = false;
         let info = &mut entry.info;
         if info.status == OperationStatus::Cancelled {
             if let Outcome::Cancelled(Some(summary)) = outcome {

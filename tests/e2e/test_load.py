@@ -38,9 +38,15 @@ def succeeded(reply: dict[str, Any]) -> bool:
 
 
 def failed_with(code: str) -> Check:
-    return lambda reply: bool(
-        reply.get("result", {}).get("isError") and reply["result"]["structuredContent"]["code"] == code
-    )
+    """An error result whose text (a line, then the error object as JSON) carries `code`."""
+
+    def check(reply: dict[str, Any]) -> bool:
+        result = reply.get("result", {})
+        if not result.get("isError") or "structuredContent" in result:
+            return False
+        return json.loads(result["content"][0]["text"].partition("\n")[2])["code"] == code
+
+    return check
 
 
 def rpc_error(code: int) -> Check:

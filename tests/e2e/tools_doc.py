@@ -50,8 +50,10 @@ checks that every example still fits the current schemas.
 
 ## Errors
 
-A failed call is an MCP tool result with `isError: true`, one line of text, and
-`structuredContent` `{status_code, code, message, details}`: `status_code` is the backend's HTTP
+A failed call is an MCP tool result with `isError: true` and no `structuredContent` (that
+describes success, and clients validate it against the `outputSchema`). Its text is one line
+(`code (HTTP status): message`), then the error object `{status_code, code, message, details}`
+as JSON on the next line: `status_code` is the backend's HTTP
 status (0 when the backend was not asked or did not answer), `message` says what went wrong and
 what to do, `details` holds the backend's error body as JSON. `code` is one of:
 

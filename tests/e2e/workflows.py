@@ -99,17 +99,25 @@ class ToolSession:
         return data
 
     async def call_error(self, name: str, **arguments: Any) -> dict[str, Any]:
-        """Call a tool that must fail; return its structured error `{status_code, code, message, details}`."""
+        """Call a tool that must fail; return its error `{status_code, code, message, details}`,
+        read from its text: one line `code (HTTP n): message`, then the error object as JSON."""
         result = await self._raw_call(name, arguments)
         text = result.content[0].text if result.content else ""
         check(result.is_error, f"{name}({_brief(arguments)}) should have failed but returned {text[:200]}")
-        error = result.structured_content
-        check(isinstance(error, dict), f"{name}'s error has no structuredContent")
         check(
-            set(error) == {"status_code", "code", "message", "details"},
-            f"{name}'s error has fields {sorted(error)}",
+            result.structured_content is None,
+            f"{name}'s error carries structuredContent, which clients validate against its outputSchema",
         )
-        check("\n" not in text.strip(), f"{name}'s error text is not one line: {text!r}")
+        line, _, rest = text.partition("\n")
+        try:
+            error = json.loads(rest)
+        except json.JSONDecodeError as exc:
+            raise WorkflowError(f"{name}'s error text has no JSON object after its first line: {text!r}") from exc
+        check(
+            isinstance(error, dict) and set(error) == {"status_code", "code", "message", "details"},
+            f"{name}'s error object is {rest!r}",
+        )
+        check(line.startswith(error["code"]), f"{name}'s error line does not start with its code: {line!r}")
         self.say(f"  {name}({_brief(arguments, 70)})\n      -> error {error['code']}: {error['message']}")
         return error
 

@@ -11,6 +11,7 @@ use super::bars::{Bar, Timeframe};
 use super::csv_store::{file_name, in_range, DataStore, ReadError};
 use super::market_source;
 use crate::choice::choice_enum;
+use crate::config::ApiGeneration;
 use crate::models::{OperationMetadata, OperationProgress, OperationType};
 use crate::registry::{Cancelled, OperationHandle, Outcome, Registry};
 use crate::time_format::pydantic_utc;
@@ -52,12 +53,14 @@ const STEPS: u64 = 5;
 /// The step that fetches segments; its progress advances segment by segment.
 const FETCH_STEP: u64 = 3;
 
-/// Registers and starts a data-load operation; returns its id.
+/// Registers and starts a data-load operation whose result summary has `api`'s keys; returns
+/// its id.
 pub fn start(
     registry: &Arc<Registry>,
     store: Arc<DataStore>,
     segment_delay: Duration,
     request: LoadRequest,
+    api: ApiGeneration,
 ) -> String {
     let mut parameters = Map::new();
     parameters.insert("operation_name".into(), json!("data_load"));
@@ -78,6 +81,7 @@ pub fn start(
         request,
         store,
         segment_delay,
+        api,
     };
     let initial = job.progress(
         0,
@@ -113,6 +117,7 @@ struct LoadJob {
     request: LoadRequest,
     store: Arc<DataStore>,
     segment_delay: Duration,
+    api: ApiGeneration,
 }
 
 impl LoadJob {
@@ -263,6 +268,9 @@ impl LoadJob {
         }
         handle.checkpoint()?;
 
+        if self.api == ApiGeneration::V2026 {
+            return Ok((self.acquisition_summary(gaps.len(), &counts), counts));
+        }
         let found = !bars.is_empty();
         let summary = json!({
             "status": "success",
@@ -275,6 +283,22 @@ impl LoadJob {
             "execution_time_seconds": (started.elapsed().as_secs_f64() * 1e6).round() / 1e6,
         });
         Ok((summary, counts))
+    }
+
+    /// The 2026 API's result summary: `mode` only when something was fetched.
+    fn acquisition_summary(&self, gaps: usize, counts: &SegmentCounts) -> Value {
+        let request = &self.request;
+        let fetched = counts.fetched > 0;
+        let mut summary = Map::new();
+        if fetched {
+            summary.insert("mode".into(), json!(request.mode.as_str()));
+        }
+        summary.insert("symbol".into(), json!(request.symbol));
+        summary.insert("timeframe".into(), json!(request.timeframe.as_str()));
+        summary.insert("cache_hit".into(), json!(!fetched));
+        summary.insert("gaps_filled".into(), json!(if fetched { gaps } else { 0 }));
+        summary.insert("rows_downloaded".into(), json!(counts.bars));
+        Value::Object(summary)
     }
 
     /// The time windows to fetch: none for `local`; after the cache for `tail`; before it for

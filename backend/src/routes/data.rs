@@ -1,9 +1,11 @@
-//! `/data/load`, `/data/{symbol}/{timeframe}`, `/data/info` and `/symbols`.
+//! `/data/load` (plan-era API), `/data/acquire/download` (2026 API), `/data/{symbol}/{timeframe}`,
+//! `/data/info` and `/symbols`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -17,15 +19,34 @@ use crate::errors::ApiError;
 use crate::time_format::{naive_iso, parse_datetime, python_utc};
 use crate::validation::{body_loc, BodyFields, FieldError, QueryParams};
 
-/// `POST /data/load`: validates a `DataLoadRequest` and starts the load.
+/// Starts the load of a validated request; returns its operation id.
+fn start_load(app: &AppState, request: LoadRequest) -> String {
+    let delay = Duration::from_millis(app.settings.segment_delay_ms);
+    tracing::info!(symbol = %request.symbol, timeframe = request.timeframe.as_str(), mode = request.mode.as_str(), "data load requested");
+    loader::start(
+        &app.registry,
+        Arc::clone(&app.store),
+        delay,
+        request,
+        app.settings.api,
+    )
+}
+
+/// `POST /data/load` (plan-era API): validates a `DataLoadRequest` (mode `local` by default)
+/// and starts the load.
 pub async fn load(
     State(app): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let request = parse_load_request(body.as_ref())?;
-    let delay = Duration::from_millis(app.settings.segment_delay_ms);
-    tracing::info!(symbol = %request.symbol, timeframe = request.timeframe.as_str(), mode = request.mode.as_str(), "data load requested");
-    let operation_id = loader::start(&app.registry, Arc::clone(&app.store), delay, request);
+    let request = parse_load_request(body.as_ref(), DataMode::Local, |fields| {
+        FieldError::value_error(
+            vec![json!("body")],
+            "start_date must be before end_date",
+            fields.body().clone(),
+        )
+        .into()
+    })?;
+    let operation_id = start_load(&app, request);
     Ok(Json(json!({
         "success": true,
         "data": {
@@ -44,12 +65,76 @@ pub async fn load(
     })))
 }
 
+/// `POST /data/acquire/download` (2026 API): the same `DataLoadRequest` (mode `tail` by
+/// default, `local` refused with a 500 as upstream), a flat answer.
+pub async fn acquire_download(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let request = parse_load_request(body.as_ref(), DataMode::Tail, |fields| {
+        ApiError::Envelope {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "VALIDATION_ERROR".into(),
+            message: "start_date must be before end_date".into(),
+            details: json!({
+                "start_date": fields.body()["start_date"],
+                "end_date": fields.body()["end_date"],
+            }),
+        }
+        .into()
+    })?;
+    if request.mode == DataMode::Local {
+        return Err(ApiError::detail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Data acquisition failed: Invalid mode: local. Must be 'tail', 'backfill', or 'full'",
+        ));
+    }
+    let message = format!(
+        "Started {} download for {} {}",
+        request.mode.as_str(),
+        request.symbol,
+        request.timeframe.as_str()
+    );
+    let operation_id = start_load(&app, request);
+    Ok(Json(json!({
+        "success": true,
+        "operation_id": operation_id,
+        "status": "started",
+        "message": message,
+    })))
+}
+
 /// The 400 envelope of an unusable symbol.
 fn invalid_symbol(message: &str, raw: &str) -> ApiError {
     ApiError::data_error("DATA-InvalidSymbol", message, json!({ "symbol": raw }))
 }
 
-fn parse_load_request(body: Option<&Value>) -> Result<LoadRequest, ApiError> {
+/// What a start date after the end date is reported as: a field error joining the request's
+/// other 422 errors (plan-era API), or an answer of its own.
+enum RangeError {
+    Field(FieldError),
+    Answer(ApiError),
+}
+
+impl From<FieldError> for RangeError {
+    fn from(error: FieldError) -> Self {
+        Self::Field(error)
+    }
+}
+
+impl From<ApiError> for RangeError {
+    fn from(error: ApiError) -> Self {
+        Self::Answer(error)
+    }
+}
+
+/// Validates a `DataLoadRequest`; `mode` defaults to `default_mode`, and `range_error` reports
+/// a start after the end.
+fn parse_load_request(
+    body: Option<&Value>,
+    default_mode: DataMode,
+    range_error: impl FnOnce(&BodyFields) -> RangeError,
+) -> Result<LoadRequest, ApiError> {
     let mut fields = BodyFields::of(body)?;
     let raw_symbol = fields.required_string("symbol");
     let timeframe = fields.required_string("timeframe").and_then(|text| {
@@ -67,7 +152,7 @@ fn parse_load_request(body: Option<&Value>) -> Result<LoadRequest, ApiError> {
         }
         parsed
     });
-    let mode = fields.literal_or("mode", DataMode::Local, DataMode::NAMES, DataMode::parse);
+    let mode = fields.literal_or("mode", default_mode, DataMode::NAMES, DataMode::parse);
     let start = fields.optional_datetime("start_date");
     let end = fields.optional_datetime("end_date");
     let (trading_hours_only, include_extended) = fields
@@ -80,12 +165,10 @@ fn parse_load_request(body: Option<&Value>) -> Result<LoadRequest, ApiError> {
         .unwrap_or_default();
     if let (true, Some(start), Some(end)) = (fields.is_clean(), start, end) {
         if start >= end {
-            let error = FieldError::value_error(
-                vec![json!("body")],
-                "start_date must be before end_date",
-                fields.body().clone(),
-            );
-            fields.push(error);
+            match range_error(&fields) {
+                RangeError::Field(error) => fields.push(error),
+                RangeError::Answer(answer) => return Err(answer),
+            }
         }
     }
     fields.finish()?;

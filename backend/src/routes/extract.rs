@@ -18,10 +18,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = Bytes::from_request(request, state)
             .await
-            .map_err(|rejection| ApiError::Detail {
-                status: rejection.status(),
-                detail: rejection.body_text(),
-            })?;
+            .map_err(|rejection| ApiError::detail(rejection.status(), rejection.body_text()))?;
         parse_json_body(&bytes).map(|value| JsonBody(value.filter(|value| !value.is_null())))
     }
 }

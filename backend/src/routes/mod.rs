@@ -8,6 +8,7 @@ mod system;
 mod training;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -16,6 +17,8 @@ use crate::config::Settings;
 use crate::data::csv_store::DataStore;
 use crate::errors::ApiError;
 use crate::registry::Registry;
+use crate::training::runner::Checkpoints;
+use crate::workers::WorkerPool;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -26,6 +29,12 @@ pub struct AppState {
     pub store: Arc<DataStore>,
     /// Runtime settings.
     pub settings: Arc<Settings>,
+    /// The training workers.
+    pub workers: Arc<WorkerPool>,
+    /// Checkpoints of cancelled trainings, kept only where resuming exists (2026 API).
+    pub checkpoints: Option<Arc<Checkpoints>>,
+    /// When the backend started.
+    pub started: Instant,
 }
 
 /// The API prefix of every route but `/`.
@@ -35,8 +44,18 @@ fn api(path: &str) -> String {
     format!("{API_PREFIX}{path}")
 }
 
-/// The application's router.
+/// The application's router, with the routes of the configured API generation.
 pub fn router(state: AppState) -> Router {
+    let generation_routes = if state.settings.is_2026() {
+        Router::new()
+            .route(&api("/data/acquire/download"), post(data::acquire_download))
+            .route(
+                &api("/operations/{operation_id}/resume"),
+                post(operations::resume),
+            )
+    } else {
+        Router::new().route(&api("/data/load"), post(data::load))
+    };
     Router::new()
         .route("/", get(system::root))
         .route(&api("/health"), get(system::health))
@@ -50,7 +69,6 @@ pub fn router(state: AppState) -> Router {
             &api("/operations/{operation_id}/results"),
             get(operations::results),
         )
-        .route(&api("/data/load"), post(data::load))
         .route(&api("/data/info"), get(data::info))
         .route(&api("/data/{symbol}/{timeframe}"), get(data::cached_bars))
         .route(&api("/symbols"), get(data::symbols))
@@ -60,6 +78,7 @@ pub fn router(state: AppState) -> Router {
             get(training::performance),
         )
         .route(&api("/models"), get(training::models))
+        .merge(generation_routes)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -70,8 +89,8 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::Detail {
-        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        detail: "Method Not Allowed".into(),
-    }
+    ApiError::detail(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "Method Not Allowed",
+    )
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -15,7 +16,7 @@ use crate::errors::ApiError;
 use crate::models::{OperationStatus, OperationType};
 use crate::time_format::parse_datetime;
 use crate::training::model_store;
-use crate::training::runner::{self, TrainingJob};
+use crate::training::runner::{self, TrainingJob, WorkerContext};
 use crate::training::strategy;
 use crate::validation::{BodyFields, FieldError};
 
@@ -92,6 +93,26 @@ fn parse_date(
     })
 }
 
+/// A free training worker, or the 2026 API's 503 saying none is.
+fn training_worker(app: &AppState) -> Result<WorkerContext, ApiError> {
+    let Some(slot) = app.workers.try_acquire() else {
+        let registered = app.workers.registered().unwrap_or_default();
+        return Err(ApiError::Detail {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            detail: json!({
+                "error": "No training workers available",
+                "hint": format!(
+                    "All {registered} registered training worker(s) are busy; wait for a running training to end (or cancel one), or start more workers, then retry"
+                ),
+                "registered_workers": registered,
+                "worker_type": "training",
+                "backend_uptime_seconds": (app.started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            }),
+        });
+    };
+    Ok(WorkerContext::new(slot, app.checkpoints.clone()))
+}
+
 /// `POST /trainings/start`: validates the request and strategy, starts the training.
 pub async fn start(
     State(app): State<AppState>,
@@ -142,7 +163,8 @@ pub async fn start(
         store: Arc::clone(&app.store),
         models_dir: settings.models_dir.clone(),
     };
-    let operation_id = runner::start(&app.registry, job);
+    let worker = training_worker(&app)?;
+    let operation_id = runner::start(&app.registry, job, worker);
     tracing::info!(%operation_id, strategy = %request.strategy_name, "training started");
     Ok(Json(json!({
         "success": true,

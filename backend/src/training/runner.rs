@@ -1,8 +1,9 @@
 //! The training operation (`POST /trainings/start`): load bars, build features, train the MLP
 //! batch by batch with progress and cancellation, evaluate, save, summarize.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -17,8 +18,9 @@ use crate::data::bars::Timeframe;
 use crate::data::csv_store::{in_range, DataStore, ReadError};
 use crate::models::{OperationMetadata, OperationProgress, OperationType};
 use crate::random::{stable_hash, Rng};
-use crate::registry::{Cancelled, OperationHandle, Outcome, Registry};
+use crate::registry::{lock, Cancelled, OperationHandle, Outcome, Registry, ResumeError};
 use crate::time_format::{naive_iso, pydantic_utc};
+use crate::workers::WorkerSlot;
 
 /// A validated training request.
 pub struct TrainingJob {
@@ -53,8 +55,64 @@ const PHASES: [&str; 5] = [
     "Starting training",
 ];
 
+/// Where a cancelled training can be resumed from: the model, optimizer and random state at
+/// the point it stopped, with the job that was running.
+pub struct Checkpoint {
+    /// Why it was taken (`cancellation`).
+    pub checkpoint_type: &'static str,
+    /// When it was taken.
+    pub created_at: DateTime<Utc>,
+    /// Epochs completed before it.
+    pub epoch: usize,
+    job: Arc<TrainingJob>,
+    state: Box<TrainState>,
+}
+
+/// The checkpoints of interrupted trainings, by operation id.
+#[derive(Default)]
+pub struct Checkpoints(Mutex<HashMap<String, Checkpoint>>);
+
+impl Checkpoints {
+    /// Stores the checkpoint of `operation_id`, replacing an older one.
+    pub fn save(&self, operation_id: &str, checkpoint: Checkpoint) {
+        lock(&self.0).insert(operation_id.to_string(), checkpoint);
+    }
+
+    /// Removes and returns the checkpoint of `operation_id`.
+    pub fn take(&self, operation_id: &str) -> Option<Checkpoint> {
+        lock(&self.0).remove(operation_id)
+    }
+}
+
+/// Where the epoch loop is: everything needed to continue it.
+struct TrainState {
+    mlp: Mlp,
+    optimizer: Optimizer,
+    rng: Rng,
+    history: Vec<EpochMetrics>,
+    best: Option<(f64, usize, Mlp)>,
+}
+
+/// What a training's worker needs besides its job: the worker it holds, and where to keep a
+/// checkpoint if it is cancelled (none when resuming is not offered).
+pub struct WorkerContext {
+    /// The training worker, held (never read) until the run ends.
+    _slot: WorkerSlot,
+    checkpoints: Option<Arc<Checkpoints>>,
+}
+
+impl WorkerContext {
+    /// A run on worker `slot`, keeping checkpoints in `checkpoints` if given.
+    pub fn new(slot: WorkerSlot, checkpoints: Option<Arc<Checkpoints>>) -> Self {
+        Self {
+            _slot: slot,
+            checkpoints,
+        }
+    }
+}
+
 /// Registers and starts a training operation; returns its id.
-pub fn start(registry: &Arc<Registry>, job: TrainingJob) -> String {
+pub fn start(registry: &Arc<Registry>, job: TrainingJob, context: WorkerContext) -> String {
     let timeframe_names: Vec<&str> = job.timeframes.iter().map(|tf| tf.as_str()).collect();
     let parameters = json!({
         "strategy_name": job.strategy_name,
@@ -77,12 +135,30 @@ pub fn start(registry: &Arc<Registry>, job: TrainingJob) -> String {
         end_date: job.end,
         parameters: parameters.as_object().cloned().unwrap_or_default(),
     };
+    let job = Arc::new(job);
     registry.spawn(
         OperationType::Training,
         metadata,
         phase_progress(0),
-        move |handle| job.run(handle),
+        move |handle| job.run(handle, None, context),
     )
+}
+
+/// Runs a cancelled training again from its checkpoint, as `resuming`. On refusal the
+/// checkpoint is handed back.
+pub fn resume(
+    registry: &Arc<Registry>,
+    operation_id: &str,
+    checkpoint: Checkpoint,
+    context: WorkerContext,
+) -> Result<(), (ResumeError, Checkpoint)> {
+    let handle = match registry.resume(operation_id) {
+        Ok(handle) => handle,
+        Err(error) => return Err((error, checkpoint)),
+    };
+    let Checkpoint { job, state, .. } = checkpoint;
+    Registry::run_worker(handle, move |handle| job.run(handle, Some(*state), context));
+    Ok(())
 }
 
 fn service_context() -> Map<String, Value> {
@@ -113,13 +189,14 @@ fn phase_progress(phase: usize) -> OperationProgress {
 }
 
 enum TrainingError {
-    Cancelled,
+    /// Cancelled, with the loop's state when it stopped during the epochs.
+    Cancelled(Option<Box<TrainState>>),
     Failed(String),
 }
 
 impl From<Cancelled> for TrainingError {
     fn from(_: Cancelled) -> Self {
-        Self::Cancelled
+        Self::Cancelled(None)
     }
 }
 
@@ -154,20 +231,42 @@ struct TrainedModel {
 }
 
 impl TrainingJob {
-    fn run(self, handle: &OperationHandle) -> Outcome {
-        match self.execute(handle) {
+    /// Trains (from `from` when resuming); a cancel during the epochs leaves a checkpoint.
+    fn run(
+        self: &Arc<Self>,
+        handle: &OperationHandle,
+        from: Option<TrainState>,
+        context: WorkerContext,
+    ) -> Outcome {
+        let outcome = match self.execute(handle, from) {
             Ok((summary, progress)) => Outcome::Completed {
                 summary,
                 progress: Some(progress),
             },
-            Err(TrainingError::Cancelled) => Outcome::Cancelled(None),
+            Err(TrainingError::Cancelled(state)) => {
+                if let (Some(state), Some(checkpoints)) = (state, &context.checkpoints) {
+                    let checkpoint = Checkpoint {
+                        checkpoint_type: "cancellation",
+                        created_at: Utc::now(),
+                        epoch: state.history.len(),
+                        job: Arc::clone(self),
+                        state,
+                    };
+                    checkpoints.save(handle.id(), checkpoint);
+                }
+                Outcome::Cancelled(None)
+            }
             Err(TrainingError::Failed(message)) => Outcome::Failed(message),
-        }
+        };
+        // The worker is free once the outcome is known.
+        drop(context);
+        outcome
     }
 
     fn execute(
         &self,
         handle: &OperationHandle,
+        from: Option<TrainState>,
     ) -> Result<(Value, OperationProgress), TrainingError> {
         let started = Instant::now();
         let strategy = &self.strategy;
@@ -231,7 +330,7 @@ impl TrainingJob {
         handle.checkpoint()?;
 
         handle.report(phase_progress(3));
-        let trained = self.train(handle, &split, feature_names.len())?;
+        let trained = self.train(handle, &split, feature_names.len(), from)?;
 
         let test = trained
             .mlp
@@ -345,13 +444,8 @@ impl TrainingJob {
         Ok((summary, trained.final_progress))
     }
 
-    /// The epoch/batch loop, reporting after every batch and stopping at a cancel.
-    fn train(
-        &self,
-        handle: &OperationHandle,
-        split: &Split,
-        inputs: usize,
-    ) -> Result<TrainedModel, TrainingError> {
+    /// A fresh model, optimizer and random state.
+    fn initial_state(&self, inputs: usize) -> TrainState {
         let spec = &self.strategy.model;
         let optimization = &spec.training;
         let mut rng = Rng::new(stable_hash(&format!(
@@ -363,18 +457,54 @@ impl TrainingJob {
             Activation::parse(&spec.architecture.activation).unwrap_or(Activation::Relu);
         let optimizer_kind =
             OptimizerKind::parse(&optimization.optimizer).unwrap_or(OptimizerKind::Adam);
-        let mut mlp = Mlp::new(
+        let mlp = Mlp::new(
             inputs,
             &spec.architecture.hidden_layers,
             CLASSES.len(),
             activation,
             &mut rng,
         );
-        let mut optimizer = Optimizer::new(
+        let optimizer = Optimizer::new(
             optimizer_kind,
             optimization.learning_rate,
             mlp.parameter_count(),
         );
+        TrainState {
+            mlp,
+            optimizer,
+            rng,
+            history: Vec::new(),
+            best: None,
+        }
+    }
+
+    /// The epoch/batch loop from `from` (or from scratch), reporting after every batch and
+    /// stopping at a cancel with the loop's state.
+    fn train(
+        &self,
+        handle: &OperationHandle,
+        split: &Split,
+        inputs: usize,
+        from: Option<TrainState>,
+    ) -> Result<TrainedModel, TrainingError> {
+        let spec = &self.strategy.model;
+        let optimization = &spec.training;
+        let state =
+            match from {
+                Some(state) if state.mlp.sizes().first() == Some(&inputs) => state,
+                Some(_) => return Err(TrainingError::Failed(
+                    "The checkpoint no longer fits the training data (its feature count changed)"
+                        .into(),
+                )),
+                None => self.initial_state(inputs),
+            };
+        let TrainState {
+            mut mlp,
+            mut optimizer,
+            mut rng,
+            mut history,
+            mut best,
+        } = state;
         let dropout = spec.architecture.dropout as f32;
         let epochs = optimization.epochs;
         let batch_size = optimization.batch_size.min(split.train.len());
@@ -385,16 +515,23 @@ impl TrainingJob {
             .filter(|spec| spec.enabled);
 
         let mut order: Vec<usize> = (0..split.train.len()).collect();
-        let mut history: Vec<EpochMetrics> = Vec::new();
-        let mut best: Option<(f64, usize, Mlp)> = None;
         let mut early_stopped = false;
         let mut last_progress = phase_progress(4);
         handle.report(last_progress.clone());
-        for epoch in 1..=epochs {
+        for epoch in history.len() + 1..=epochs {
             rng.shuffle(&mut order);
             let (mut loss_sum, mut correct, mut seen) = (0.0, 0, 0);
             for (batch_index, chunk) in order.chunks(batch_size).enumerate() {
-                handle.checkpoint()?;
+                if handle.checkpoint().is_err() {
+                    let state = TrainState {
+                        mlp,
+                        optimizer,
+                        rng,
+                        history,
+                        best,
+                    };
+                    return Err(TrainingError::Cancelled(Some(Box::new(state))));
+                }
                 let batch: Vec<(&[f32], usize)> = chunk
                     .iter()
                     .map(|&i| (split.train.features[i].as_slice(), split.train.labels[i]))
