@@ -1,7 +1,8 @@
 //! JSON ↔ component values, driven by the component's WIT types.
 //!
 //! Names map kebab-case ↔ snake_case (`operation-id` ↔ `"operation_id"`, `data-load` ↔
-//! `"data_load"`; inputs also accept the kebab-case spelling). `option<T>` is `null`/absent ↔
+//! `"data_load"`; inputs also accept the kebab-case spelling), except that an enum case or flag
+//! whose docs say ``JSON: `1h`.`` is `"1h"` and nothing else. `option<T>` is `null`/absent ↔
 //! none. The alias named `json` is JSON text: an input takes any JSON value and passes its
 //! serialization, an output is parsed and embedded as real JSON. Variants are `"case"` or
 //! `{"case": payload}`, results `{"ok": v}` / `{"err": e}`, tuples and flags arrays.
@@ -10,13 +11,67 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 use wasmtime::component::Val;
-use wit_parser::{Resolve, Type, TypeDefKind};
+use wit_parser::{Docs, Resolve, Type, TypeDefKind};
 
-use crate::wit_docs::IntRange;
+use crate::wit_docs::{CaseDocs, IntRange};
 
 /// The JSON name of a WIT name: kebab-case → snake_case.
 pub fn json_name(wit_name: &str) -> String {
     wit_name.replace('-', "_")
+}
+
+/// The JSON name of an enum case or flag: the name its docs give (``JSON: `1h`.``), else its
+/// WIT name in snake_case.
+pub fn case_json_name(wit_name: &str, docs: &Docs) -> String {
+    CaseDocs::of(docs)
+        .json_name
+        .unwrap_or_else(|| json_name(wit_name))
+}
+
+/// The spellings an argument may use for an enum case or flag: exactly the JSON name its docs
+/// give, else its snake_case and kebab-case names.
+fn case_spellings(wit_name: &str, docs: &Docs) -> Vec<String> {
+    match CaseDocs::of(docs).json_name {
+        Some(name) => vec![name],
+        None if wit_name.contains('-') => vec![json_name(wit_name), wit_name.to_string()],
+        None => vec![wit_name.to_string()],
+    }
+}
+
+/// The WIT name of the case among `cases` (name, docs) that `given` spells.
+fn case_named<'c>(
+    mut cases: impl Iterator<Item = (&'c String, &'c Docs)>,
+    given: &str,
+) -> Option<&'c String> {
+    cases
+        .find(|(name, docs)| case_spellings(name, docs).iter().any(|s| s == given))
+        .map(|(name, _)| name)
+}
+
+/// Checks that no two enum cases or flags of a type in `resolve` share a spelling in JSON, so
+/// that every JSON name means one case.
+pub fn check_case_names(resolve: &Resolve) -> anyhow::Result<()> {
+    for (_, def) in resolve.types.iter() {
+        let cases: Vec<(&String, &Docs)> = match &def.kind {
+            TypeDefKind::Enum(e) => e.cases.iter().map(|c| (&c.name, &c.docs)).collect(),
+            TypeDefKind::Flags(f) => f.flags.iter().map(|f| (&f.name, &f.docs)).collect(),
+            _ => continue,
+        };
+        let mut seen: Vec<(String, &String)> = Vec::new();
+        for (name, docs) in cases {
+            for spelling in case_spellings(name, docs) {
+                if let Some((_, other)) = seen.iter().find(|(s, _)| *s == spelling) {
+                    anyhow::bail!(
+                        "the cases `{other}` and `{name}` of `{}` both have the JSON name \"{spelling}\"; \
+                         give one of them another ``JSON: `name`.`` in its doc comment",
+                        def.name.as_deref().unwrap_or("an anonymous type")
+                    );
+                }
+                seen.push((spelling, name));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `ty` is the alias named `json` (JSON text carried as a string).
@@ -107,7 +162,11 @@ impl<'a> Converter<'a> {
                 ),
                 TypeDefKind::Enum(e) => format!(
                     "one of {}",
-                    quoted_list(e.cases.iter().map(|c| json_name(&c.name)), "", "or")
+                    quoted_list(
+                        e.cases.iter().map(|c| case_json_name(&c.name, &c.docs)),
+                        "",
+                        "or"
+                    )
                 ),
                 TypeDefKind::Variant(v) => format!(
                     "one of the cases {} (`\"case\"` or `{{\"case\": value}}`)",
@@ -115,7 +174,11 @@ impl<'a> Converter<'a> {
                 ),
                 TypeDefKind::Flags(f) => format!(
                     "an array of distinct flags from {}",
-                    quoted_list(f.flags.iter().map(|f| json_name(&f.name)), "", "and")
+                    quoted_list(
+                        f.flags.iter().map(|f| case_json_name(&f.name, &f.docs)),
+                        "",
+                        "and"
+                    )
                 ),
                 TypeDefKind::Option(inner) => {
                     format!("{} or null", self.describe(inner, range))
@@ -263,10 +326,8 @@ impl<'a> Converter<'a> {
             }
             TypeDefKind::Enum(e) => {
                 let name = json.as_str().ok_or_else(&mismatch)?;
-                e.cases
-                    .iter()
-                    .find(|case| matches_name(&case.name, name))
-                    .map(|case| Val::Enum(case.name.clone()))
+                case_named(e.cases.iter().map(|c| (&c.name, &c.docs)), name)
+                    .map(|case| Val::Enum(case.clone()))
                     .ok_or_else(mismatch)
             }
             TypeDefKind::Flags(flags) => {
@@ -275,11 +336,7 @@ impl<'a> Converter<'a> {
                     .iter()
                     .map(|item| {
                         let name = item.as_str()?;
-                        flags
-                            .flags
-                            .iter()
-                            .find(|f| matches_name(&f.name, name))
-                            .map(|f| f.name.clone())
+                        case_named(flags.flags.iter().map(|f| (&f.name, &f.docs)), name).cloned()
                     })
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(&mismatch)?;
@@ -472,10 +529,13 @@ impl<'a> Converter<'a> {
                     })
                     .collect(),
             ),
-            Val::Enum(name) => Value::String(json_name(name)),
-            Val::Flags(names) => {
-                Value::Array(names.iter().map(|n| Value::String(json_name(n))).collect())
-            }
+            Val::Enum(name) => Value::String(inner_types.case_json_name(name)),
+            Val::Flags(names) => Value::Array(
+                names
+                    .iter()
+                    .map(|n| Value::String(inner_types.case_json_name(n)))
+                    .collect(),
+            ),
             Val::Option(None) => Value::Null,
             Val::Option(Some(inner)) => self.json_from_val(&inner_types.element(0), inner),
             Val::Variant(name, None) => Value::String(json_name(name)),
@@ -548,6 +608,16 @@ impl InnerTypes<'_> {
             }
             _ => Type::String,
         }
+    }
+
+    /// The JSON name of the enum case or flag `name`.
+    fn case_json_name(&self, name: &str) -> String {
+        let docs = match self.0 {
+            Some(TypeDefKind::Enum(e)) => e.cases.iter().find(|c| c.name == name).map(|c| &c.docs),
+            Some(TypeDefKind::Flags(f)) => f.flags.iter().find(|f| f.name == name).map(|f| &f.docs),
+            _ => None,
+        };
+        docs.map_or_else(|| json_name(name), |docs| case_json_name(name, docs))
     }
 
     /// The type named `name`: a record field's, a variant case's, a result's `ok`/`err`.
@@ -763,6 +833,95 @@ mod tests {
         );
     }
 
+    const TIMEFRAME_WIT: &str = r#"
+        package t:tf;
+        interface i {
+            enum timeframe {
+                /// One-hour bars. JSON: `1h`.
+                hour1,
+                /// A whole session's bars.
+                trading-session,
+            }
+            flags sides {
+                /// JSON: `L`.
+                long,
+                short-side,
+            }
+            f: func(t: timeframe, s: sides);
+        }
+    "#;
+
+    #[test]
+    fn documented_json_names_are_the_only_spelling_of_their_cases() {
+        let mut resolve = Resolve::default();
+        resolve.push_str("tf.wit", TIMEFRAME_WIT).unwrap();
+        let converter = Converter::new(&resolve);
+        let t = param(&resolve, "t");
+        let hour = converter
+            .val_from_json(&t, &json!("1h"), "t", None)
+            .unwrap();
+        assert_eq!(hour, Val::Enum("hour1".into()));
+        assert_eq!(converter.json_from_val(&t, &hour), json!("1h"));
+        for spelling in ["trading_session", "trading-session"] {
+            let val = converter.val_from_json(&t, &json!(spelling), "t", None);
+            assert_eq!(val, Ok(Val::Enum("trading-session".into())), "{spelling}");
+        }
+        let error = converter
+            .val_from_json(&t, &json!("hour1"), "t", None)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"`t` must be one of "1h" or "trading_session"; got "hour1""#
+        );
+        let s = param(&resolve, "s");
+        let flags = converter
+            .val_from_json(&s, &json!(["L", "short_side"]), "s", None)
+            .unwrap();
+        assert_eq!(flags, Val::Flags(vec!["long".into(), "short-side".into()]));
+        assert_eq!(
+            converter.json_from_val(&s, &flags),
+            json!(["L", "short_side"])
+        );
+        assert!(converter
+            .val_from_json(&s, &json!(["long"]), "s", None)
+            .is_err());
+        assert!(check_case_names(&resolve).is_ok());
+    }
+
+    #[test]
+    fn json_names_that_collide_are_refused() {
+        let mut resolve = Resolve::default();
+        resolve
+            .push_str(
+                "c.wit",
+                "package t:c; interface i {
+                    enum timeframe {
+                        /// JSON: `1h`.
+                        hour1,
+                        /// Sixty minutes. JSON: `1h`.
+                        minute60,
+                    }
+                }",
+            )
+            .unwrap();
+        let error = check_case_names(&resolve).unwrap_err().to_string();
+        assert!(
+            error.contains("`hour1` and `minute60` of `timeframe`") && error.contains("\"1h\""),
+            "{error}"
+        );
+        let mut resolve = Resolve::default();
+        resolve
+            .push_str(
+                "k.wit",
+                "package t:k; interface i { enum e { a-b, /// JSON: `a_b`.\n c } }",
+            )
+            .unwrap();
+        assert!(
+            check_case_names(&resolve).is_err(),
+            "a documented name takes a derived one"
+        );
+    }
+
     #[test]
     fn documented_ranges_narrow_integers() {
         let resolve = resolve();
@@ -836,7 +995,7 @@ mod prop_tests {
             any::<u64>().prop_map(Value::from),
             any::<f64>().prop_map(Value::from),
             ".{0,12}".prop_map(Value::String),
-            "(op_|data_load|hour1|training|AAPL|1000|-1|null)".prop_map(Value::String),
+            "(op_|data_load|hour1|1h|1M|training|AAPL|1000|-1|null)".prop_map(Value::String),
         ];
         leaf.prop_recursive(3, 24, 5, |inner| {
             prop_oneof![
@@ -884,8 +1043,11 @@ mod prop_tests {
                     .prop_map(Value::Array)
                     .boxed(),
                 TypeDefKind::Enum(e) => {
-                    let names: Vec<Value> =
-                        e.cases.iter().map(|c| json_name(&c.name).into()).collect();
+                    let names: Vec<Value> = e
+                        .cases
+                        .iter()
+                        .map(|c| case_json_name(&c.name, &c.docs).into())
+                        .collect();
                     prop::sample::select(names).boxed()
                 }
                 TypeDefKind::Record(r) => {

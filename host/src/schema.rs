@@ -9,8 +9,8 @@
 use serde_json::{json, Map, Value};
 use wit_parser::{Docs, Function, Resolve, Type, TypeDefKind};
 
-use crate::convert::{is_json_alias, json_name, narrowed_range, Converter};
-use crate::wit_docs::{json_spelling, FunctionDocs, IntRange};
+use crate::convert::{case_json_name, is_json_alias, json_name, narrowed_range, Converter};
+use crate::wit_docs::{json_spelling, CaseDocs, FunctionDocs, IntRange};
 
 /// Which side of a call a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +85,7 @@ impl<'a> SchemaBuilder<'a> {
                 .filter(|d| !d.is_empty());
             add_description(&mut schema, text.as_deref());
             if let Some(default) = param_docs.and_then(|d| d.default.as_ref()) {
-                // Spell the default the way arguments are spelled (snake_case cases).
+                // Spell the default the way arguments are spelled (cases by their JSON names).
                 match converter.val_from_json(&param.ty, default, &param.name, range) {
                     Ok(val) => {
                         let normalized = converter.json_from_val(&param.ty, &val);
@@ -207,7 +207,11 @@ impl<'a> SchemaBuilder<'a> {
                 Value::Object(object_schema(properties, required))
             }
             TypeDefKind::Enum(e) => {
-                let names: Vec<Value> = e.cases.iter().map(|c| json!(json_name(&c.name))).collect();
+                let names: Vec<Value> = e
+                    .cases
+                    .iter()
+                    .map(|c| json!(case_json_name(&c.name, &c.docs)))
+                    .collect();
                 let mut schema = json!({ "type": "string", "enum": names });
                 add_description(
                     &mut schema,
@@ -219,7 +223,7 @@ impl<'a> SchemaBuilder<'a> {
                 let names: Vec<Value> = flags
                     .flags
                     .iter()
-                    .map(|f| json!(json_name(&f.name)))
+                    .map(|f| json!(case_json_name(&f.name, &f.docs)))
                     .collect();
                 let mut schema = json!({
                     "type": "array",
@@ -331,12 +335,12 @@ fn docs_text(docs: &Docs) -> Option<&str> {
         .filter(|d| !d.is_empty())
 }
 
-/// `- "case": doc` lines for an enum's or flags' description.
+/// `- "case": doc` lines for an enum's or flags' description, cases by their JSON names.
 fn case_list<'d>(cases: impl Iterator<Item = (&'d String, &'d Docs)>) -> Option<String> {
     let lines: Vec<String> = cases
         .filter_map(|(name, docs)| {
-            docs_text(docs)
-                .map(|text| format!("- \"{}\": {}", json_name(name), text.replace('\n', " ")))
+            let text = CaseDocs::of(docs).description;
+            (!text.is_empty()).then(|| format!("- \"{}\": {text}", case_json_name(name, docs)))
         })
         .collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
@@ -473,6 +477,63 @@ mod tests {
             builder.output_schema(&Outcome::of(&resolve, &g)).unwrap(),
             None,
             "a u8 is not an object"
+        );
+    }
+
+    const TIMEFRAME_WIT: &str = r#"
+        package t:tf;
+        interface i {
+            /// A bar size.
+            enum timeframe {
+                /// One-hour bars. JSON: `1h`.
+                hour1,
+                /// JSON: `1M`.
+                month1,
+                /// A whole session's bars.
+                trading-session,
+            }
+            /// What `f` returns.
+            record bars {
+                /// Its bar size.
+                frame: timeframe,
+            }
+            /// Loads bars.
+            ///
+            /// # Parameters
+            /// - `frame`: The bar size. Default: `"1h"`.
+            /// - `frames`: More bar sizes. Default: `["1h", "trading_session"]`.
+            f: func(frame: option<timeframe>, frames: option<list<timeframe>>) -> bars;
+        }
+    "#;
+
+    #[test]
+    fn enum_cases_carry_their_documented_json_names() {
+        let mut resolve = Resolve::default();
+        resolve.push_str("tf.wit", TIMEFRAME_WIT).unwrap();
+        let (_, interface) = resolve.interfaces.iter().next().unwrap();
+        let f = interface.functions["f"].clone();
+        let builder = SchemaBuilder::new(&resolve);
+        let input = Value::Object(builder.input_schema(&f, &FunctionDocs::of(&f)).unwrap());
+        let frame = &input["properties"]["frame"];
+        assert_eq!(frame["enum"], json!(["1h", "1M", "trading_session"]));
+        assert_eq!(frame["default"], "1h");
+        assert_eq!(
+            frame["description"],
+            "The bar size.\nA bar size.\n- \"1h\": One-hour bars.\n- \"trading_session\": A whole session's bars."
+        );
+        let frames = &input["properties"]["frames"];
+        assert_eq!(
+            frames["items"]["enum"],
+            json!(["1h", "1M", "trading_session"])
+        );
+        assert_eq!(frames["default"], json!(["1h", "trading_session"]));
+        let output = builder
+            .output_schema(&Outcome::of(&resolve, &f))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            output["properties"]["frame"]["enum"],
+            json!(["1h", "1M", "trading_session"])
         );
     }
 

@@ -136,7 +136,8 @@ fn arguments_to_vals(
     converter.fields_from_json(params, arguments, "")
 }
 
-/// An `isError` result for an argument that does not fit, shaped like the component's errors.
+/// An `isError` result for an argument that does not fit, with the fields of the component's
+/// errors.
 fn invalid_argument(error: &ArgumentError) -> CallToolResult {
     let message = match &error.got {
         Some(_) if error.expected.starts_with("absent") => format!(
@@ -154,16 +155,17 @@ fn invalid_argument(error: &ArgumentError) -> CallToolResult {
     }))
 }
 
-/// An `isError` result: the error as structured content when it is an object, with one line of
-/// text an agent can act on (`code (HTTP 404): message`).
+/// An `isError` result: text with one line an agent can act on (`code (HTTP 404): message`),
+/// then, when the error is an object, that object as compact JSON on a second line. It carries
+/// no structured content: a tool's structured content must conform to its `outputSchema`, which
+/// describes success, and clients validate it even on errors.
 fn tool_error(error: Value) -> CallToolResult {
     let line = error_line(&error);
-    let mut result = match error {
-        Value::Object(_) => CallToolResult::structured_error(error),
-        _ => CallToolResult::error(vec![]),
+    let text = match &error {
+        Value::Object(_) => format!("{line}\n{error}"),
+        _ => line,
     };
-    result.content = vec![ContentBlock::text(line)];
-    result
+    CallToolResult::error(vec![ContentBlock::text(text)])
 }
 
 /// One line summarizing an error value.
@@ -243,14 +245,8 @@ impl ServerHandler for ToolServer {
     fn get_info(&self) -> ServerConfig {
         let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build());
         info.server_info = Implementation::new("ktrdr-mcp", env!("CARGO_PKG_VERSION"));
-        let instructions = self
-            .interface
-            .functions
-            .iter()
-            .find_map(|f| f.interface.as_ref())
-            .and_then(|_| interface_docs(&self.interface));
-        if let Some(instructions) = instructions {
-            info = info.with_instructions(instructions);
+        if let Some(instructions) = &self.interface.instructions {
+            info = info.with_instructions(instructions.clone());
         }
         info
     }
@@ -295,24 +291,6 @@ impl ServerHandler for ToolServer {
     }
 }
 
-/// The docs of the first exported interface that has some: the server's instructions.
-fn interface_docs(interface: &ComponentInterface) -> Option<String> {
-    interface
-        .resolve
-        .interfaces
-        .iter()
-        .filter_map(|(_, i)| i.docs.contents.as_deref())
-        .map(|docs| {
-            // Keep the overview; the conventions paragraph is for hosts, not agents.
-            docs.split("\n\nDoc-comment conventions")
-                .next()
-                .unwrap_or(docs)
-                .trim()
-                .to_string()
-        })
-        .find(|docs| !docs.is_empty())
-}
-
 /// Lists the tools as JSON, for `--list-tools`.
 pub fn tools_json(interface: &ComponentInterface) -> Value {
     Value::Array(
@@ -321,4 +299,31 @@ pub fn tools_json(interface: &ComponentInterface) -> Value {
             .map(|tool| serde_json::to_value(tool).unwrap_or(Value::Null))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_a_line_then_its_json_and_no_structured_content() {
+        let error = json!({
+            "status_code": 404, "code": "not_found",
+            "message": "Operation op_x\n  not found.", "details": { "id": "op_x" },
+        });
+        let result = tool_error(error.clone());
+        assert_eq!(result.is_error, Some(true));
+        assert_eq!(result.structured_content, None);
+        let text = &result.content[0].as_text().unwrap().text;
+        let (line, json) = text.split_once('\n').unwrap();
+        assert_eq!(line, "not_found (HTTP 404): Operation op_x not found.");
+        assert_eq!(serde_json::from_str::<Value>(json).unwrap(), error);
+
+        let plain = tool_error(json!("the file is missing"));
+        assert_eq!(plain.structured_content, None);
+        assert_eq!(
+            plain.content[0].as_text().unwrap().text,
+            "the file is missing"
+        );
+    }
 }

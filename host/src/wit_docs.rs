@@ -3,13 +3,16 @@
 //! A component carries its doc comments in a `package-docs` custom section, which the WIT
 //! decoder restores onto the decoded types (see the `package-docs` crate). This module parses a
 //! function's docs: its description, `# Parameters` (with ``Default: `json`.`` and
-//! ``Range: `min..=max`.``) and `# Annotations`; and it respells the WIT names that docs quote
-//! (`` `get-operation-status` ``) as the JSON names an agent sees (`` `get_operation_status` ``).
+//! ``Range: `min..=max`.``) and `# Annotations`; an enum case's or flag's docs, whose
+//! ``JSON: `name`.`` names the case in JSON (for names WIT cannot spell, such as `1h`); an
+//! interface's docs, whose text before the first `#` heading is for agents; and it respells the
+//! WIT names that docs quote (`` `get-operation-status` ``) as the JSON names an agent sees
+//! (`` `get_operation_status` ``).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
-use wit_parser::Function;
+use wit_parser::{Docs, Function};
 
 /// `text` with every quoted kebab-case WIT name (`` `operation-id` ``, `` `data-load` ``) in its
 /// JSON spelling (`` `operation_id` ``, `` `data_load` ``): tool, parameter, field and case names
@@ -32,6 +35,45 @@ pub fn json_spelling(text: &str) -> String {
         }
     }
     out
+}
+
+/// What the doc comment of an enum case or a flag says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseDocs {
+    /// The text, with its `JSON:` sentence taken out.
+    pub description: String,
+    /// The case's name in JSON, from ``JSON: `name`.`` (the name as is, not JSON-quoted).
+    pub json_name: Option<String>,
+}
+
+impl CaseDocs {
+    /// Parses the doc comment of a case or flag.
+    pub fn of(docs: &Docs) -> Self {
+        Self::parse(docs.contents.as_deref().unwrap_or(""))
+    }
+
+    /// Parses doc-comment text.
+    pub fn parse(text: &str) -> Self {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let (description, json_name) = take_marked(&text, "JSON:");
+        Self {
+            description: json_spelling(&description),
+            json_name: json_name.filter(|name| !name.is_empty()),
+        }
+    }
+}
+
+/// The part of an interface's (or world's) doc comment meant for agents: the paragraphs before
+/// its first `#` heading, quoted WIT names in their JSON spelling. Sections under headings are
+/// for hosts and developers.
+pub fn overview(docs: &Docs) -> Option<String> {
+    let text = docs.contents.as_deref()?;
+    let overview: Vec<&str> = text
+        .lines()
+        .take_while(|line| !line.starts_with("# "))
+        .collect();
+    let overview = json_spelling(overview.join("\n").trim());
+    (!overview.is_empty()).then_some(overview)
 }
 
 /// Behaviour hints from a function's `# Annotations` section.
@@ -262,6 +304,36 @@ mod tests {
         );
         assert_eq!(json_spelling("no quotes-here"), "no quotes-here");
         assert_eq!(json_spelling("odd ` `x-y"), "odd ` `x-y");
+    }
+
+    #[test]
+    fn a_case_may_name_itself_in_json() {
+        let docs = CaseDocs::parse("One-hour bars,\n  the default. JSON: `1h`.");
+        assert_eq!(docs.json_name.as_deref(), Some("1h"));
+        assert_eq!(docs.description, "One-hour bars, the default.");
+        let plain = CaseDocs::parse("From the `data-load` cache.");
+        assert_eq!(plain.json_name, None);
+        assert_eq!(plain.description, "From the `data_load` cache.");
+        assert_eq!(CaseDocs::parse("JSON: `1M`.").description, "");
+        assert_eq!(CaseDocs::parse("JSON: ``.").json_name, None);
+    }
+
+    #[test]
+    fn an_overview_is_the_text_before_the_first_heading() {
+        let docs = Docs {
+            contents: Some(
+                "Drive `long-jobs`.\n\nPoll them.\n\n# Conventions\n- `Default:` ...".into(),
+            ),
+        };
+        assert_eq!(
+            overview(&docs).as_deref(),
+            Some("Drive `long_jobs`.\n\nPoll them.")
+        );
+        let only_heading = Docs {
+            contents: Some("# Conventions\nFor hosts.".into()),
+        };
+        assert_eq!(overview(&only_heading), None);
+        assert_eq!(overview(&Docs::default()), None);
     }
 
     #[test]

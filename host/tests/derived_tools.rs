@@ -1,5 +1,6 @@
-//! Tools come from the component: its WIT types and doc comments become the tools, and a
-//! function added to the WIT becomes a tool with no host change.
+//! Tools come from the component: its WIT types and doc comments become the tools, a function
+//! added to the WIT becomes a tool with no host change, and so does every function of a second
+//! exported interface.
 
 mod common;
 
@@ -34,7 +35,7 @@ async fn a_function_added_to_the_wit_becomes_a_tool() {
     let after_tools = tools_of("probe_plus").await;
     let after: BTreeSet<String> = after_tools.iter().map(|t| t.name.to_string()).collect();
     let added: Vec<&String> = after.difference(&before).collect();
-    assert_eq!(added, ["count_chars"]);
+    assert_eq!(added, ["count_chars", "reverse"]);
     assert!(before.is_subset(&after));
 
     let counter = after_tools
@@ -55,6 +56,99 @@ async fn a_function_added_to_the_wit_becomes_a_tool() {
     let client = connect(&dead_url(), &["--component", &path]).await;
     let counted = call(&client, "count_chars", json!({ "text": "héllo" })).await;
     assert_eq!(common::text_of(&counted), "5");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_exported_interface_serves_its_functions_and_tells_its_overview() {
+    let path = test_component("probe_plus").display().to_string();
+    let client = connect(&dead_url(), &["--component", &path]).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let reverse = tools.iter().find(|t| t.name == "reverse").unwrap();
+    assert_eq!(reverse.description.as_deref(), Some("Reverse a text."));
+    assert_eq!(
+        reverse.annotations.as_ref().unwrap().idempotent_hint,
+        Some(true)
+    );
+    let reversed = call(&client, "reverse", json!({ "text": "abc" })).await;
+    assert_eq!(common::text_of(&reversed), "\"cba\"");
+    let echoed = call(&client, "echo", json!({ "message": "still" })).await;
+    assert_eq!(success_of(&echoed)["text"], "still");
+
+    let instructions = client
+        .peer_info()
+        .and_then(|info| info.instructions.clone())
+        .expect("no instructions");
+    let mut overviews: Vec<&str> = instructions.split("\n\n").collect();
+    overviews.sort_unstable();
+    assert_eq!(
+        overviews,
+        [
+            "Functions that probe a tools host: argument conversion, results and errors, the sandbox and\nthe resource limits.",
+            "Text functions, in an interface of their own: its functions are tools too.",
+        ],
+        "the overview of each interface: {instructions}"
+    );
+    assert!(
+        !instructions.contains("Notes for hosts"),
+        "sections under a heading are for hosts: {instructions}"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn enum_cases_take_their_documented_json_names() {
+    let path = test_component("probe").display().to_string();
+    let client = connect(&dead_url(), &["--component", &path]).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let periods = tools.iter().find(|t| t.name == "periods").unwrap();
+    let input = schema_of(periods);
+    let names = json!(["1m", "1h", "1M", "trading_session"]);
+    assert_eq!(input["properties"]["period"]["enum"], names);
+    assert_eq!(input["properties"]["period"]["default"], "1h");
+    assert_eq!(input["properties"]["periods"]["items"]["enum"], names);
+    assert_eq!(
+        input["properties"]["periods"]["default"],
+        json!(["1h", "trading_session"])
+    );
+    let description = input["properties"]["period"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(
+        description.contains("- \"1M\": One-month bars.\n") && !description.contains("JSON:"),
+        "{description}"
+    );
+    let output = Value::Object(periods.output_schema.as_ref().unwrap().as_ref().clone());
+    assert_eq!(output["properties"]["period"]["enum"], names);
+
+    let given = success_of(
+        &call(
+            &client,
+            "periods",
+            json!({ "period": "1M", "periods": ["1m", "trading-session"] }),
+        )
+        .await,
+    );
+    assert_eq!(
+        given,
+        json!({ "period": "1M", "periods": ["1m", "trading_session"] })
+    );
+    let defaults = success_of(&call(&client, "periods", json!({})).await);
+    assert_eq!(
+        (&defaults["period"], &defaults["periods"]),
+        (
+            &input["properties"]["period"]["default"],
+            &input["properties"]["periods"]["default"]
+        ),
+        "the documented defaults are what the component uses"
+    );
+
+    let refused = error_of(&call(&client, "periods", json!({ "period": "hour1" })).await);
+    assert_eq!(refused["code"], "invalid_argument");
+    assert_eq!(
+        refused["message"],
+        "Argument `period` must be one of \"1m\", \"1h\", \"1M\" or \"trading_session\"; got \"hour1\". Fix it and call again."
+    );
     client.cancel().await.unwrap();
 }
 

@@ -137,17 +137,72 @@ pub async fn connect(api_url: &str, extra: &[&str]) -> Client {
         .expect("initialize failed")
 }
 
-/// Calls `tool` with `arguments` (a JSON object).
+/// Calls `tool` with `arguments` (a JSON object) and checks the result as a client that
+/// validates output does (see [`assert_fits_output_schema`]).
 pub async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
     let Value::Object(arguments) = arguments else {
         panic!("arguments must be an object")
     };
     let params =
         CallToolRequestParams::new(tool.to_string()).with_arguments(arguments as JsonObject);
-    tokio::time::timeout(PATIENCE, client.call_tool(params))
+    let result = tokio::time::timeout(PATIENCE, client.call_tool(params))
         .await
         .expect("tools/call timed out")
-        .expect("tools/call failed at the protocol level")
+        .expect("tools/call failed at the protocol level");
+    let tools = client.list_all_tools().await.expect("tools/list failed");
+    let schema = tools
+        .iter()
+        .find(|t| t.name == tool)
+        .and_then(|t| t.output_schema.as_ref())
+        .map(|schema| Value::Object(schema.as_ref().clone()));
+    assert_fits_output_schema(
+        tool,
+        schema.as_ref(),
+        &serde_json::to_value(&result).unwrap(),
+    );
+    result
+}
+
+/// Checks a `tools/call` result (as JSON) the way clients that validate output do: an error
+/// carries no `structuredContent`; any `structuredContent` conforms to the tool's
+/// `outputSchema`; a success of a tool with an `outputSchema` carries `structuredContent`.
+pub fn assert_fits_output_schema(tool: &str, schema: Option<&Value>, result: &Value) {
+    let structured = result.get("structuredContent");
+    if result["isError"] == true {
+        assert_eq!(
+            structured, None,
+            "{tool}: an error with structured content: {result}"
+        );
+        return;
+    }
+    if let Some(schema) = schema {
+        let structured = structured
+            .unwrap_or_else(|| panic!("{tool} declares an outputSchema but returned {result}"));
+        if let Err(error) = jsonschema::draft202012::validate(schema, structured) {
+            panic!("{tool}: {structured:#} breaks its outputSchema: {error}");
+        }
+    }
+}
+
+/// The tools' `outputSchema`s as the host started with `extra` flags lists them
+/// (`--list-tools`), by tool name.
+pub fn output_schemas_listed(extra: &[String]) -> std::collections::HashMap<String, Value> {
+    let output = Command::new(host_bin())
+        .args(extra)
+        .arg("--list-tools")
+        .env_clear()
+        .env("KTRDR_MCP_CACHE_DIR", cache_dir())
+        .output()
+        .expect("cannot run the host");
+    assert!(output.status.success(), "--list-tools failed: {output:?}");
+    let tools: Vec<Value> = serde_json::from_slice(&output.stdout).expect("--list-tools JSON");
+    tools
+        .into_iter()
+        .filter_map(|tool| {
+            let name = tool["name"].as_str()?.to_string();
+            Some((name, tool.get("outputSchema")?.clone()))
+        })
+        .collect()
 }
 
 /// The text of a result's first content block.
@@ -160,15 +215,21 @@ pub fn text_of(result: &CallToolResult) -> String {
         .unwrap_or_default()
 }
 
-/// The structured content of a failed call: `{status_code, code, message, details}`.
+/// The error object of a failed call, `{status_code, code, message, details}`: its text is one
+/// line (`code (HTTP n): message`) and then the object as JSON, and it has no structured content.
 pub fn error_of(result: &CallToolResult) -> serde_json::Map<String, Value> {
     assert_eq!(
         result.is_error,
         Some(true),
         "expected an error, got {result:?}"
     );
-    let Some(Value::Object(error)) = &result.structured_content else {
-        panic!("the error has no structured content: {result:?}");
+    assert_eq!(result.structured_content, None, "{result:?}");
+    let text = text_of(result);
+    let (line, json) = text
+        .split_once('\n')
+        .unwrap_or_else(|| panic!("the error text has no JSON line: {text}"));
+    let Ok(Value::Object(error)) = serde_json::from_str::<Value>(json) else {
+        panic!("the error's second line is not a JSON object: {text}");
     };
     let mut keys: Vec<&str> = error.keys().map(String::as_str).collect();
     keys.sort_unstable();
@@ -177,11 +238,12 @@ pub fn error_of(result: &CallToolResult) -> serde_json::Map<String, Value> {
         ["code", "details", "message", "status_code"],
         "{error:?}"
     );
+    let code = error["code"].as_str().unwrap();
     assert!(
-        !text_of(result).contains('\n'),
-        "the error text is not one line"
+        line.starts_with(code) && line.contains(error["message"].as_str().unwrap().trim()),
+        "the error's first line does not name its code and message: {text}"
     );
-    error.clone()
+    error
 }
 
 /// The structured content of a successful call, checked to equal its text content.
@@ -219,7 +281,11 @@ pub fn assert_conforms(schema: &Value, value: &Value) {
 }
 
 /// The host spoken to line by line, for what an SDK client would not send.
+/// Every `tools/call` result it receives is checked against the tool's `outputSchema`.
 pub struct RawSession {
+    extra: Vec<String>,
+    calls: std::collections::HashMap<String, String>,
+    schemas: Option<std::collections::HashMap<String, Value>>,
     child: tokio::process::Child,
     stdin: Option<tokio::process::ChildStdin>,
     stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
@@ -249,6 +315,9 @@ impl RawSession {
             }
         });
         Self {
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            calls: std::collections::HashMap::new(),
+            schemas: None,
             child,
             stdin,
             stdout,
@@ -295,8 +364,17 @@ impl RawSession {
         }
     }
 
-    /// Sends one line.
+    /// Sends one line (and notes the tool of a `tools/call`, to check its result).
     pub async fn send(&mut self, line: &str) {
+        if let Ok(message) = serde_json::from_str::<Value>(line) {
+            if let (Some("tools/call"), Some(tool)) = (
+                message["method"].as_str(),
+                message["params"]["name"].as_str(),
+            ) {
+                self.calls
+                    .insert(message["id"].to_string(), tool.to_string());
+            }
+        }
         let stdin = self.stdin.as_mut().expect("stdin is closed");
         stdin.write_all(line.as_bytes()).await.unwrap();
         stdin.write_all(b"\n").await.unwrap();
@@ -310,8 +388,18 @@ impl RawSession {
             .expect("no message in time")
             .unwrap()
             .expect("stdout closed");
-        serde_json::from_str(&line)
-            .unwrap_or_else(|_| panic!("stdout carried a non-JSON line: {line}"))
+        let message: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("stdout carried a non-JSON line: {line}"));
+        if let (Some(tool), Some(result)) = (
+            self.calls.get(&message["id"].to_string()),
+            message.get("result"),
+        ) {
+            let schemas = self
+                .schemas
+                .get_or_insert_with(|| output_schemas_listed(&self.extra));
+            assert_fits_output_schema(tool, schemas.get(tool), result);
+        }
+        message
     }
 
     /// Receives messages until the response to `id`, which it returns.

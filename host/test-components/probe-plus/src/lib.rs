@@ -1,5 +1,6 @@
 //! The `probe-plus-tools` test component: the probe interface plus one world-level function,
-//! standing for a function added to a component's WIT after its first release.
+//! standing for a function added to a component's WIT after its first release, and a second
+//! exported interface.
 
 wit_bindgen::generate!({ path: "../wit", world: "probe-plus-tools" });
 
@@ -18,6 +19,12 @@ include!("../../probe/src/probe_impl.rs");
 impl Guest for Component {
     fn count_chars(text: String) -> u32 {
         text.chars().count() as u32
+    }
+}
+
+impl exports::text::Guest for Component {
+    fn reverse(text: String) -> String {
+        text.chars().rev().collect()
     }
 }
 

@@ -2,7 +2,7 @@
 // `exports::probe` bindings from the shared WIT package).
 
 use exports::probe::{
-    Color, EchoReply, Guest as ProbeGuest, ProbeError, ProbeErrorCode, Stamp,
+    Color, EchoReply, Guest as ProbeGuest, Period, PeriodsReply, ProbeError, ProbeErrorCode, Stamp,
 };
 
 impl ProbeGuest for Component {
@@ -34,6 +34,13 @@ impl ProbeGuest for Component {
             },
             ratio: 0.5,
         })
+    }
+
+    fn periods(period: Option<Period>, periods: Option<Vec<Period>>) -> PeriodsReply {
+        PeriodsReply {
+            period: period.unwrap_or(Period::Hour1),
+            periods: periods.unwrap_or_else(|| vec![Period::Hour1, Period::TradingSession]),
+        }
     }
 
     fn spin() -> u32 {
