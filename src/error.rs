@@ -28,6 +28,8 @@ const MAX_DETAILS_DEPTH: usize = 16;
 const MAX_DETAILS_CHARS: usize = 16 * 1024;
 /// FastAPI's `detail` for a path that matches no route.
 const NO_SUCH_ROUTE: &str = "Not Found";
+/// FastAPI's `detail` for a path whose routes take other methods only.
+const NO_SUCH_METHOD: &str = "Method Not Allowed";
 
 /// Advice appended to a backend refusal, chosen by the request that was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,10 +195,21 @@ impl ApiError {
         }
     }
 
-    /// Whether the backend answered that it has no such route (404 `{"detail": "Not Found"}`).
+    /// Whether the backend answered that it has no such route: 404 `{"detail": "Not Found"}`,
+    /// or 405 `{"detail": "Method Not Allowed"}` when the path matches a route of another
+    /// method (`POST /data/acquire/download` matches plan-era `GET /data/{symbol}/{timeframe}`).
     pub fn is_missing_route(&self) -> bool {
-        matches!(self, ApiError::Backend { status: 404, details, .. }
-            if details.get("detail").and_then(Value::as_str) == Some(NO_SUCH_ROUTE))
+        let ApiError::Backend {
+            status, details, ..
+        } = self
+        else {
+            return false;
+        };
+        let detail = details.get("detail").and_then(Value::as_str);
+        matches!(
+            (status, detail),
+            (404, Some(NO_SUCH_ROUTE)) | (405, Some(NO_SUCH_METHOD))
+        )
     }
 
     /// Whether this is the backend's own error answer (an HTTP error status).
@@ -781,6 +794,13 @@ mod tests {
             ErrorHints::OPERATION,
         );
         assert!(!operation.is_missing_route());
+        let method = ApiError::from_status(
+            "POST /data/acquire/download",
+            405,
+            br#"{"detail":"Method Not Allowed"}"#,
+            ErrorHints::GENERAL,
+        );
+        assert!(method.is_missing_route());
         assert!(!ApiError::invalid("x", "y").is_backend_answer());
     }
 

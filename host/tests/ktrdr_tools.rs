@@ -1,4 +1,4 @@
-//! The six KTRDR tools of the bundled component against the reference backend.
+//! The seven KTRDR tools of the bundled component against the reference backend.
 
 mod common;
 
@@ -11,13 +11,14 @@ use common::{
 };
 use serde_json::{json, Value};
 
-const TOOLS: [&str; 6] = [
+const TOOLS: [&str; 7] = [
     "list_operations",
     "get_operation_status",
     "cancel_operation",
     "get_operation_results",
     "trigger_data_loading",
     "start_training",
+    "get_market_data",
 ];
 
 /// Output schemas by tool name.
@@ -76,7 +77,7 @@ async fn wait_for_status(
 }
 
 #[tokio::test]
-async fn the_six_tools_have_valid_schemas_and_hints() {
+async fn the_seven_tools_have_valid_schemas_and_hints() {
     let client = connect(&dead_url(), &[]).await;
     let tools = client.list_all_tools().await.unwrap();
     let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
@@ -118,6 +119,7 @@ async fn the_six_tools_have_valid_schemas_and_hints() {
             "list_operations",
             "get_operation_status",
             "get_operation_results",
+            "get_market_data",
         ]
         .contains(&tool.name.as_ref());
         assert_eq!(hints.read_only_hint, Some(read_only), "{}", tool.name);
@@ -168,7 +170,7 @@ async fn the_six_tools_have_valid_schemas_and_hints() {
         loading["properties"]["mode"]["enum"],
         json!(["local", "tail", "backfill", "full"])
     );
-    assert_eq!(loading["properties"]["timeframe"]["default"], "hour1");
+    assert_eq!(loading["properties"]["timeframe"]["default"], "1h");
     client.cancel().await.unwrap();
 }
 
@@ -182,7 +184,7 @@ async fn each_tool_works_against_the_backend() {
         &client,
         &schemas,
         "trigger_data_loading",
-        json!({ "symbol": "aapl", "timeframe": "hour1", "mode": "local" }),
+        json!({ "symbol": "aapl", "timeframe": "1h", "mode": "local" }),
     )
     .await;
     let load_id = started["operation_id"].as_str().unwrap().to_string();
@@ -200,8 +202,23 @@ async fn each_tool_works_against_the_backend() {
         results["results"]["fetched_bars"].as_u64().unwrap() > 0,
         "{results}"
     );
+    let bars = ok(
+        &client,
+        &schemas,
+        "get_market_data",
+        json!({ "symbol": "AAPL", "timeframe": "1h", "limit": 5 }),
+    )
+    .await;
+    assert_eq!(bars["bars"].as_array().unwrap().len(), 5, "{bars}");
+    assert_eq!(bars["truncated"], true, "{bars}");
 
-    let training = ok(&client, &schemas, "start_training", json!({ "strategy_config_path": "mlp_basic", "symbols": ["AAPL"], "timeframes": ["hour1"] })).await;
+    let training = ok(
+        &client,
+        &schemas,
+        "start_training",
+        json!({ "strategy_config_path": "mlp_basic", "symbols": ["AAPL"], "timeframes": ["1h"] }),
+    )
+    .await;
     let training_id = training["operation_id"].as_str().unwrap().to_string();
     let listed = ok(
         &client,
@@ -337,7 +354,7 @@ async fn sixteen_concurrent_calls_complete() {
             let arguments = if i % 2 == 0 {
                 json!({ "limit": 3 })
             } else {
-                json!({ "symbol": "MSFT", "timeframe": "day1" })
+                json!({ "symbol": "MSFT", "timeframe": "1d" })
             };
             let Value::Object(arguments) = arguments else {
                 unreachable!()

@@ -71,7 +71,7 @@ def call_of(index: int, known_id: str) -> tuple[dict[str, Any], Check, bool]:
     if kind == 8:
         return {"method": "tools/call", "params": "not an object"}, rpc_error(-32600), False
     if index % 100 == 9:
-        load = {"symbol": "AAPL", "timeframe": "day1", "mode": "local"}
+        load = {"symbol": "AAPL", "timeframe": "1d", "mode": "local"}
         return tool_call("trigger_data_loading", load), succeeded, True
     return tool_call("get_operation_results", {"operation_id": known_id}), succeeded, False
 
@@ -158,7 +158,7 @@ async def listed_ids(session: RawSession) -> set[str]:
 
 async def soak(api_url: str) -> dict[str, Any]:
     session = await RawSession.start(api_url)
-    first = await session.request(tool_call("trigger_data_loading", {"symbol": "MSFT", "timeframe": "day1"}))
+    first = await session.request(tool_call("trigger_data_loading", {"symbol": "MSFT", "timeframe": "1d"}))
     known_id = first["result"]["structuredContent"]["operation_id"]
     started = [known_id]
     while True:

@@ -13,7 +13,7 @@ def test_calls_fail_clearly_while_the_backend_is_down_and_recover_after() -> Non
             port = first.port
             async with ToolSession.open(first.api_url, "legacy") as session:
                 pid = host_pid()
-                started = await session.call("trigger_data_loading", symbol="AAPL", timeframe="day1")
+                started = await session.call("trigger_data_loading", symbol="AAPL", timeframe="1d")
                 await session.call("get_operation_status", operation_id=started["operation_id"])
 
                 first.__exit__(None, None, None)  # stopped mid-session (stopping again at the end is a no-op)
@@ -31,7 +31,7 @@ def test_calls_fail_clearly_while_the_backend_is_down_and_recover_after() -> Non
                     assert second.port == port
                     listing = await session.call("list_operations")
                     assert listing["total_count"] == 0, "a fresh backend has no operations"
-                    again = await session.call("trigger_data_loading", symbol="AAPL", timeframe="day1")
+                    again = await session.call("trigger_data_loading", symbol="AAPL", timeframe="1d")
                     await session.wait_for(again["operation_id"], lambda s: s["status"] == "completed", "completion")
                     assert host_pid() == pid, "the host was restarted"
 

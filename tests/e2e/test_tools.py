@@ -18,7 +18,11 @@ TOOLS = {
     "cancel_operation": {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": True},
     "trigger_data_loading": {"readOnlyHint": False, "openWorldHint": True},
     "start_training": {"readOnlyHint": False, "openWorldHint": True},
+    "get_market_data": {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True},
 }
+
+TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d", "1w", "1M"]
+"""KTRDR's spellings of bar sizes, the ones its users and the plan write."""
 
 
 def with_session(test: Any) -> None:
@@ -32,7 +36,7 @@ def with_session(test: Any) -> None:
     anyio.run(run)
 
 
-def test_the_six_tools_have_valid_schemas_and_hints() -> None:
+def test_the_seven_tools_have_valid_schemas_and_hints() -> None:
     async def check(session: ToolSession) -> None:
         assert set(session.tools) == set(TOOLS)
         for name, hints in TOOLS.items():
@@ -55,6 +59,29 @@ def test_the_six_tools_have_valid_schemas_and_hints() -> None:
         loading = session.tools["trigger_data_loading"].input_schema
         assert loading["required"] == ["symbol"]
         assert set(loading["properties"]["mode"]["enum"]) == {"local", "tail", "backfill", "full"}
+        assert loading["properties"]["mode"]["default"] == "tail"
+        assert loading["properties"]["timeframe"]["enum"] == TIMEFRAMES
+        assert loading["properties"]["timeframe"]["default"] == "1h"
+        training = session.tools["start_training"].input_schema
+        assert training["properties"]["timeframes"]["items"]["enum"] == TIMEFRAMES
+        assert training["properties"]["timeframes"]["default"] == ["1h"]
+        bars = session.tools["get_market_data"].input_schema
+        assert bars["properties"]["limit"]["default"] == 50
+        assert bars["properties"]["timeframe"]["default"] == "1h"
+
+    with_session(check)
+
+
+def test_a_timeframe_read_from_a_result_can_be_passed_back() -> None:
+    async def check(session: ToolSession) -> None:
+        started = await session.call("start_training", strategy_config_path="mlp_basic", symbols=["AAPL"], timeframes=["1d"])
+        assert started["timeframes"] == ["1d"]
+        data = await session.call("get_market_data", symbol="AAPL", timeframe=started["timeframes"][0], limit=3)
+        assert data["timeframe"] == "1d" and len(data["bars"]) == 3
+        load = await session.call("trigger_data_loading", symbol="AAPL", timeframe=data["timeframe"], mode="local")
+        assert load["timeframe"] == "1d"
+        refused = await session.call_error("get_market_data", symbol="AAPL", timeframe="day1")
+        assert refused["code"] == "invalid_argument" and "1d" in refused["message"], refused
 
     with_session(check)
 
@@ -69,6 +96,10 @@ BAD_CALLS = [
     ("get_operation_status", {"operation_id": "  "}, "operation_id"),
     ("trigger_data_loading", {"symbol": "AAPL", "mode": "ib"}, "mode"),
     ("trigger_data_loading", {"symbol": "AAPL", "start_date": "yesterday"}, "start_date"),
+    ("trigger_data_loading", {"symbol": "AAPL", "timeframe": "hour1"}, "timeframe"),
+    ("get_market_data", {"symbol": "AAPL", "limit": 0}, "limit"),
+    ("get_market_data", {"symbol": " "}, "symbol"),
+    ("list_operations", {"status": "unknown"}, "status"),
     ("start_training", {"strategy_config_path": "../etc/passwd", "symbols": ["AAPL"]}, "strategy"),
     ("start_training", {"strategy_config_path": "mlp_basic", "symbols": []}, "symbols"),
     ("start_training", {"strategy_config_path": "mlp_basic", "symbols": ["AAPL"], "training_config": {"epochs": 3}}, "epochs"),

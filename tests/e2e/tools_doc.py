@@ -24,13 +24,15 @@ ORDER = [
     "get_operation_status",
     "cancel_operation",
     "get_operation_results",
+    "get_market_data",
 ]
 
 INTRO = """# Tools
 
-The six tools that `ktrdr-mcp` serves, as an MCP client sees them. Names, descriptions, parameter
-and result schemas, defaults, ranges and hints all come from the component's WIT
-(`wit/ktrdr.wit`); the examples are real calls against the reference backend.
+The seven tools that `ktrdr-mcp` serves, as an MCP client sees them. Names, descriptions,
+parameter and result schemas, defaults, ranges and hints all come from the component's WIT
+(`wit/ktrdr.wit`); the examples are real calls against the reference backend, serving the
+plan-era KTRDR API unless an example says "2026 API".
 
 This file is written by `make docs` (`tests/e2e/tools_doc.py`) from a real run; `make test`
 checks that every example still fits the current schemas.
@@ -47,6 +49,26 @@ checks that every example still fits the current schemas.
   `operation_type` or `status` finds operations, newest first; page with `limit`, `offset` and
   the result's `next_offset`.
 - **Stop.** `cancel_operation` stops a pending or running operation at its next checkpoint.
+- **Check the data.** `get_market_data` reads the bars a load brought into the cache.
+
+## Two KTRDR API generations
+
+The tools work against the plan-era KTRDR API (2025) and the current one (2026-04) with no
+setting; the component finds the backend's data-load route on its first load and keeps it.
+What differs for an agent:
+
+| | plan-era backend | 2026 backend |
+|---|---|---|
+| data-load modes | `local`, `tail`, `backfill`, `full` | `tail`, `backfill`, `full`; `local` is refused (`invalid_argument`) |
+| data-load results | `status`, `fetched_bars`, `cached_before`, `merged_file`, `gaps_analyzed`, `segments_fetched` | `symbol`, `timeframe`, `mode`, `rows_downloaded`, `cache_hit`, `gaps_filled` |
+| data loads in listings | `symbol` is `"N/A"`; the real one is in the status's `progress.context` while it runs | the real symbol |
+| statuses | `pending`, `running`, `completed`, `failed`, `cancelled` | also `resuming`, for the whole run of a training resumed from a checkpoint |
+| a cancelled training | reads `cancelled`, then `failed` ("Training operation cancelled") when its worker stops | stays `cancelled` |
+| a finished training's status and results | HTTP 500 (the backend cannot serialize them): `get_operation_status` says so (`backend_error`), `get_operation_results` reads the metrics from the performance route and says so in `note` | served |
+| starting a training | always accepted | `backend_error` HTTP 503 "No training workers available" while every worker is busy (and for ~10 s after a training ends): wait, then call again |
+
+A status or kind that this component does not know (from a newer backend) reads `unknown`;
+the rest of a listing is kept.
 
 ## Errors
 
@@ -123,10 +145,13 @@ def _block(kind: str, value: Any) -> str:
     return f"```json {kind}\n{json.dumps(value, indent=2, ensure_ascii=False)}\n```\n"
 
 
-EXAMPLE = re.compile(r"^## `(\w+)`$|^```json (arguments|result|error)\n(.*?)\n```$", re.M | re.S)
+EXAMPLE = re.compile(r"^## `(\w+)`$|^```json (arguments|result|error|error-2026)\n(.*?)\n```$", re.M | re.S)
 
 Examples = dict[str, list[tuple[str, dict[str, Any], dict[str, Any]]]]
-"""Per tool, its examples as (kind, arguments, answer), kind being "result" or "error"."""
+"""Per tool, its examples as (kind, arguments, answer), kind being "result", "error", or
+"error-2026" (an error from a backend serving the 2026 API)."""
+
+EXAMPLE_TITLES = {"result": "call", "error": "error", "error-2026": "error (2026 API)"}
 
 
 def parse_examples(text: str) -> Examples:
@@ -156,10 +181,10 @@ async def _examples(session: ToolSession) -> Examples:
     async def error(name: str, **arguments: Any) -> None:
         examples[name].append(("error", arguments, await session.call_error(name, **arguments)))
 
-    load = await ok("trigger_data_loading", symbol="AAPL", timeframe="hour1", mode="local")
+    load = await ok("trigger_data_loading", symbol="AAPL", timeframe="1h", mode="local")
     await error("trigger_data_loading", symbol="AAPL", mode="ib")
     await session.wait_for(load["operation_id"], lambda s: s["status"] in FINAL_STATUSES, "a final status")
-    training = await ok("start_training", strategy_config_path=LONG_STRATEGY, symbols=["AAPL"], timeframes=["hour1"])
+    training = await ok("start_training", strategy_config_path=LONG_STRATEGY, symbols=["AAPL"], timeframes=["1h"])
     await error("start_training", strategy_config_path="mlp_basic", symbols=["AAPL"], training_config={"epochs": 5})
     await session.wait_for(
         training["operation_id"], lambda s: s["progress"]["items_processed"] > 0, "batch progress"
@@ -172,7 +197,20 @@ async def _examples(session: ToolSession) -> Examples:
     await ok("cancel_operation", operation_id=training["operation_id"], reason="example: changed strategy")
     await error("cancel_operation", operation_id=training["operation_id"])
     await ok("get_operation_results", operation_id=load["operation_id"])
+    await ok("get_market_data", symbol="AAPL", timeframe="1h", limit=3)
+    await error("get_market_data", symbol="AAPL", timeframe="hour1")
     return examples
+
+
+async def _examples_2026(session: ToolSession, examples: Examples) -> None:
+    """Calls whose answers differ on a 2026 backend with one training worker."""
+
+    async def error(name: str, **arguments: Any) -> None:
+        examples[name].append(("error-2026", arguments, await session.call_error(name, **arguments)))
+
+    await error("trigger_data_loading", symbol="AAPL", mode="local")
+    await session.call("start_training", quiet=True, strategy_config_path=LONG_STRATEGY, symbols=["AAPL"])
+    await error("start_training", strategy_config_path=LONG_STRATEGY, symbols=["MSFT"])
 
 
 def render(tools: dict[str, Any], examples: Examples) -> str:
@@ -185,7 +223,7 @@ def render(tools: dict[str, Any], examples: Examples) -> str:
         parts.append("\n### Result\n\n")
         parts.append(_result_fields(tool.output_schema))
         for kind, arguments, answer in examples[name]:
-            parts.append(f"\n### Example {'call' if kind == 'result' else 'error'}\n\n")
+            parts.append(f"\n### Example {EXAMPLE_TITLES[kind]}\n\n")
             parts.append(_block("arguments", arguments))
             parts.append(_block(kind, answer))
     return "".join(parts)
@@ -194,7 +232,11 @@ def render(tools: dict[str, Any], examples: Examples) -> str:
 async def main() -> None:
     with Backend() as backend:
         async with ToolSession.open(backend.api_url, "auto") as session:
-            TOOLS_MD.write_text(render(session.tools, await _examples(session)))
+            tools, examples = session.tools, await _examples(session)
+    with Backend("--api", "2026", "--training-workers", "1") as backend:
+        async with ToolSession.open(backend.api_url, "auto", api="2026") as session:
+            await _examples_2026(session, examples)
+    TOOLS_MD.write_text(render(tools, examples))
     print(f"wrote {TOOLS_MD}", file=sys.stderr)
 
 

@@ -26,9 +26,21 @@ QUICK_STRATEGY = "mlp_basic"
 """A shipped strategy that finishes in a few seconds."""
 
 PACED_MODE = "tail"
+
+QUICK_LOAD_MODE = {"2025": "local", "2026": "backfill"}
+"""A data-load mode that finishes at once, by API generation (2026 has no `local`)."""
 """A data-load mode that fetches in paced segments, so the load is observably running."""
 
 FINAL_STATUSES = {"completed", "failed", "cancelled"}
+
+API_GENERATIONS = ("2025", "2026")
+"""The KTRDR API generations the reference backend serves (`--api`): the plan's and today's."""
+
+LOAD_RESULT_KEYS = {
+    "2025": ("fetched_bars", "merged_file"),
+    "2026": ("rows_downloaded", "cache_hit", "gaps_filled"),
+}
+"""Keys a completed data load's results have, by API generation."""
 
 
 class WorkflowError(AssertionError):
@@ -49,10 +61,13 @@ def _brief(value: Any, limit: int = 110) -> str:
 class ToolSession:
     """An MCP session on the host that knows each tool's schemas and narrates every call."""
 
-    def __init__(self, client: Client, tools: dict[str, Any], backend_url: str, say: Callable[[str], None]) -> None:
+    def __init__(
+        self, client: Client, tools: dict[str, Any], backend_url: str, api: str, say: Callable[[str], None]
+    ) -> None:
         self.client = client
         self.tools = tools
         self.backend_url = backend_url
+        self.api = api
         self.say = say
 
     @classmethod
@@ -63,12 +78,13 @@ class ToolSession:
         mode: str,
         say: Callable[[str], None] = lambda _line: None,
         host_args: tuple[str, ...] = (),
+        api: str = "2025",
     ) -> AsyncIterator[ToolSession]:
-        """Spawn the host on `backend_url` (with extra `host_args`) and connect with `mode`
-        ("legacy": initialize; "auto": discover)."""
+        """Spawn the host on `backend_url` (a backend serving the `api` generation, with extra
+        `host_args`) and connect with `mode` ("legacy": initialize; "auto": discover)."""
         async with Client(host_parameters(backend_url, *host_args), mode=mode) as client:
             listing = await client.list_tools()
-            yield cls(client, {tool.name: tool for tool in listing.tools}, backend_url, say)
+            yield cls(client, {tool.name: tool for tool in listing.tools}, backend_url, api, say)
 
     async def _raw_call(self, name: str, arguments: dict[str, Any]) -> Any:
         check(name in self.tools, f"the host does not list the tool {name}")
@@ -136,26 +152,28 @@ class ToolSession:
             await anyio.sleep(0.05)
 
 
-def cached_bar_count(api_url: str, symbol: str, timeframe: str) -> int:
-    """Bars the backend serves for `symbol`/`timeframe` from its cache (GET /data/{symbol}/{timeframe})."""
-    with urllib.request.urlopen(f"{api_url}/data/{symbol}/{timeframe}", timeout=10) as response:
-        body = json.load(response)
-    return len(body["data"]["dates"])
+def backend_post(api_url: str, path: str) -> dict[str, Any]:
+    """POST to the backend directly, as another KTRDR client would; the JSON answer."""
+    request = urllib.request.Request(f"{api_url}{path}", data=b"{}", method="POST")
+    request.add_header("content-type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
 
 
 async def data_loading(session: ToolSession) -> None:
-    """Trigger a paced load, see it active with progress, read its results, then its cached bars."""
-    session.say("Workflow 1: data loading")
+    """Trigger a paced load, see it active with progress, read its results, then its bars."""
+    session.say(f"Workflow 1: data loading (KTRDR {session.api} API)")
     started = await session.call(
         "trigger_data_loading",
         ("operation_id", "status", "message"),
         symbol="aapl",
-        timeframe="hour1",
+        timeframe="1h",
         mode=PACED_MODE,
     )
     operation_id = started["operation_id"]
     check(operation_id.startswith("op_data_load_"), f"unexpected data-load id {operation_id}")
     check(started["status"] == "started" and started["operation_type"] == "data_load", "start result mislabelled")
+    check(started["timeframe"] == "1h" and started["mode"] == PACED_MODE, f"start result echoes {started}")
 
     active = await session.call("list_operations", ("total_count", "active_count", "returned_count"), active_only=True)
     listed = {op["operation_id"]: op for op in active["operations"]}
@@ -179,12 +197,20 @@ async def data_loading(session: ToolSession) -> None:
     results = await session.call("get_operation_results", ("status", "results"), operation_id=operation_id)
     summary = results["results"]
     check(results["status"] == "completed", "results do not say completed")
-    check(summary.get("fetched_bars", 0) > 0, f"the load fetched no bars: {summary}")
-    check(summary.get("merged_file") == "AAPL_1h.csv", f"unexpected cache file {summary.get('merged_file')}")
+    for key in LOAD_RESULT_KEYS[session.api]:
+        check(key in summary, f"a {session.api} data load's results lack {key}: {summary}")
 
-    bars = cached_bar_count(session.backend_url, "AAPL", "1h")
-    session.say(f"  GET /data/AAPL/1h on the backend -> {bars} cached bars")
-    check(bars > 0, "no cached bars are readable after the load")
+    bars = await session.call(
+        "get_market_data", ("symbol", "timeframe", "available_count", "truncated"), symbol="AAPL", timeframe="1h"
+    )
+    check(bars["available_count"] > 0 and bars["bars"], "no cached bars are readable after the load")
+    check(len(bars["bars"]) == min(50, bars["available_count"]), "get_market_data ignores its default limit of 50")
+    newest = bars["bars"][-1]
+    check(newest["low"] <= min(newest["open"], newest["close"]) <= newest["high"], f"a bar is not OHLC: {newest}")
+
+    if session.api == "2026":
+        local = await session.call_error("trigger_data_loading", symbol="AAPL", mode="local")
+        check(local["code"] == "invalid_argument" and "tail" in local["message"], f"local on 2026: {local}")
 
 
 async def training(session: ToolSession) -> None:
@@ -195,7 +221,7 @@ async def training(session: ToolSession) -> None:
         ("operation_id", "status", "strategy_name", "message"),
         strategy_config_path=f"strategies/{QUICK_STRATEGY}.yaml",
         symbols=["AAPL"],
-        timeframes=["hour1"],
+        timeframes=["1h"],
     )
     quick_id = started["operation_id"]
     check(quick_id.startswith("op_training_"), f"unexpected training id {quick_id}")
@@ -268,7 +294,7 @@ async def discovery(session: ToolSession) -> None:
     loads = []
     for symbol in ("AAPL", "MSFT"):
         started = await session.call(
-            "trigger_data_loading", ("operation_id",), symbol=symbol, timeframe="day1", mode="local"
+            "trigger_data_loading", ("operation_id",), symbol=symbol, timeframe="1d", mode=QUICK_LOAD_MODE[session.api]
         )
         loads.append(started["operation_id"])
     for operation_id in loads:
@@ -313,6 +339,16 @@ async def discovery(session: ToolSession) -> None:
         await session.call("cancel_operation", ("status",), operation_id=operation_id, reason="discovery done")
     after = await session.call("list_operations", ("active_count", "returned_count"), active_only=True)
     check(after["active_count"] == 0 and after["returned_count"] == 0, "operations are still active after cancel")
+
+    if session.api == "2026":
+        resumed_id = trainings[0]
+        backend_post(session.backend_url, f"/operations/{resumed_id}/resume")
+        session.say(f"  POST /operations/{resumed_id}/resume on the backend (another client resumes it)")
+        resuming = await _ids(session, status="resuming")
+        check(resuming == [resumed_id], f"the resumed training is not listed as resuming: {resuming}")
+        status = await session.call("get_operation_status", ("status", "progress"), operation_id=resumed_id)
+        check(status["status"] == "resuming", f"a resumed training reads {status['status']}")
+        await session.call("cancel_operation", ("status",), operation_id=resumed_id, reason="discovery done")
 
 
 WORKFLOWS = {"data_loading": data_loading, "training": training, "discovery": discovery}
