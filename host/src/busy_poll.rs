@@ -1,11 +1,11 @@
 //! Adaptive busy-polling before the runtime's thread goes to sleep.
 //!
-//! A client that sends its next request at once and a backend on loopback both answer within
-//! tens of microseconds. Sleeping in `epoll_wait` through so short a wait costs more than the
-//! wait: the thread is switched out, and waking it (often from another core) takes tens of
-//! microseconds of its own, more on a virtual machine. So before the runtime parks, its thread
-//! polls the descriptors that bring it work (stdin and the backend connections) for up to a
-//! budget; when one turns ready, the runtime picks the event up without having slept.
+//! A client that sends its next request at once answers within tens of microseconds. Sleeping
+//! in `epoll_wait` through so short a wait costs more than the wait: the thread is switched out,
+//! and waking it (often from another core) takes tens of microseconds of its own, more on a
+//! virtual machine. So before the runtime parks, its thread polls the descriptors it watches
+//! (stdin) for up to a budget; when one turns ready, the runtime picks the event up without
+//! having slept.
 //!
 //! It spins only while spinning pays: after a wait the budget would not have covered, the next
 //! park sleeps at once, until a wait within the budget is seen again. A host that waits for a

@@ -87,12 +87,7 @@ async fn run(cli: Cli, busy_poll: Arc<BusyPoll>) -> Result<()> {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let runtime = Arc::new(Runtime::new(
-        &bytes,
-        &interface,
-        config.clone(),
-        busy_poll.clone(),
-    )?);
+    let runtime = Arc::new(Runtime::new(&bytes, &interface, config.clone())?);
     tracing::info!(
         tools = interface.functions.len(),
         backend = %config.api_url,

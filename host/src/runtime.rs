@@ -28,10 +28,9 @@ use wasmtime::{
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::busy_poll::BusyPoll;
 use crate::cache;
 use crate::config::{ComponentSource, Config};
-use crate::connections::ConnectionPool;
+use crate::connections::HttpClient;
 use crate::interface::{ComponentInterface, ExportedFunction};
 use crate::locking::lock;
 use crate::sandbox::{wasi_context, OutgoingHttpPolicy};
@@ -96,7 +95,7 @@ pub struct Runtime {
     instance_pre: InstancePre<GuestState>,
     call_slots: Semaphore,
     idle: std::sync::Mutex<Vec<WarmInstance>>,
-    connections: Arc<ConnectionPool>,
+    http_client: Arc<HttpClient>,
     exports: Vec<ComponentExportIndex>,
     config: Arc<Config>,
     ticker_stop: Arc<AtomicBool>,
@@ -104,14 +103,8 @@ pub struct Runtime {
 
 impl Runtime {
     /// Compiles (or loads from the cache) the component, links WASI and `wasi:http`, and
-    /// resolves the export of every function in `interface`. Backend connections are watched by
-    /// `busy_poll`.
-    pub fn new(
-        bytes: &[u8],
-        interface: &ComponentInterface,
-        config: Arc<Config>,
-        busy_poll: Arc<BusyPoll>,
-    ) -> Result<Self> {
+    /// resolves the export of every function in `interface`.
+    pub fn new(bytes: &[u8], interface: &ComponentInterface, config: Arc<Config>) -> Result<Self> {
         let engine = engine(&config)?;
         let component = cache::load_or_compile(&engine, bytes, config.cache_dir.as_deref())?;
 
@@ -137,7 +130,7 @@ impl Runtime {
             instance_pre,
             call_slots: Semaphore::new(config.max_concurrent_calls as usize),
             idle: std::sync::Mutex::default(),
-            connections: Arc::new(ConnectionPool::new(busy_poll)),
+            http_client: Arc::new(HttpClient::new()),
             exports,
             config,
             ticker_stop,
@@ -210,7 +203,7 @@ impl Runtime {
         let started = Instant::now();
         let mut store = Store::new(
             &self.engine,
-            GuestState::new(&self.config, &self.connections),
+            GuestState::new(&self.config, &self.http_client),
         );
         store.limiter(|state| &mut state.limits);
         arm(&mut store, deadline);
@@ -359,13 +352,13 @@ struct GuestState {
 }
 
 impl GuestState {
-    fn new(config: &Config, connections: &Arc<ConnectionPool>) -> Self {
+    fn new(config: &Config, http_client: &Arc<HttpClient>) -> Self {
         Self {
             wasi: wasi_context(&config.guest_environment()),
             http: WasiHttpCtx::new(),
             http_policy: OutgoingHttpPolicy::new(
                 config.allowed_origins.clone(),
-                connections.clone(),
+                http_client.clone(),
             ),
             table: ResourceTable::new(),
             limits: CallLimits {

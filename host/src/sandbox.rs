@@ -10,7 +10,7 @@ use http::uri::Scheme;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 
-use crate::connections::{ConnectionPool, Sent};
+use crate::connections::{HttpClient, Sent};
 
 /// One origin the component may send requests to: a host and port, and optionally a scheme.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,21 +89,18 @@ fn normalize_host(host: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The `wasi:http` hooks of one call: requests to an allowed origin go out (on the host's
-/// shared connections), every other request fails inside the component with
-/// `HTTP-request-denied`.
+/// The `wasi:http` hooks of one call: requests to an allowed origin go out (through the host's
+/// shared client and its kept-alive connections), every other request fails inside the
+/// component with `HTTP-request-denied`.
 pub struct OutgoingHttpPolicy {
     allowed: Vec<AllowedOrigin>,
-    connections: Arc<ConnectionPool>,
+    client: Arc<HttpClient>,
 }
 
 impl OutgoingHttpPolicy {
-    /// A policy that lets requests reach `allowed`, over `connections`, and nothing else.
-    pub fn new(allowed: Vec<AllowedOrigin>, connections: Arc<ConnectionPool>) -> Self {
-        Self {
-            allowed,
-            connections,
-        }
+    /// A policy that lets requests reach `allowed`, through `client`, and nothing else.
+    pub fn new(allowed: Vec<AllowedOrigin>, client: Arc<HttpClient>) -> Self {
+        Self { allowed, client }
     }
 
     /// Whether `uri` may be requested; `Err` carries the refused `scheme://authority`.
@@ -147,7 +144,7 @@ impl WasiHttpHooks for OutgoingHttpPolicy {
             );
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
-        Box::new(self.connections.clone().send(request, options))
+        Box::new(self.client.clone().send(request, options))
     }
 }
 
@@ -169,8 +166,6 @@ pub fn wasi_context(environment: &[(&str, String)]) -> WasiCtx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::busy_poll::BusyPoll;
-    use std::time::Duration;
 
     fn policy(backend: &str, extra: &[&str]) -> OutgoingHttpPolicy {
         let mut allowed = vec![AllowedOrigin::from_url(backend).unwrap()];
@@ -179,8 +174,7 @@ mod tests {
                 .iter()
                 .map(|e| AllowedOrigin::from_host_port(e).unwrap()),
         );
-        let connections = ConnectionPool::new(Arc::new(BusyPoll::new(Duration::ZERO)));
-        OutgoingHttpPolicy::new(allowed, Arc::new(connections))
+        OutgoingHttpPolicy::new(allowed, Arc::new(HttpClient::new()))
     }
 
     fn check(policy: &OutgoingHttpPolicy, uri: &str) -> Result<(), String> {

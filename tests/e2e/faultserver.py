@@ -3,7 +3,9 @@
 `FaultServer` records every request it receives (method, raw request target, headers, body) and
 answers each with its current `behaviour`: a function given the connected socket and the request.
 The behaviours below cover the faults a broken backend can produce: answers of any status and
-body, silence, a trickle, a truncated or reset body, an endless body, a redirect.
+body, silence, a trickle, a truncated or reset body, an endless body, a redirect, and a kept-alive
+connection reset when it is reused. A connection serves one request, unless its behaviour reads
+the next one itself.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Stats:
     """Connections the client closed while a behaviour waited or wrote."""
     body_bytes_sent: list[int] = field(default_factory=list)
     """Body bytes written per streamed answer before it stopped."""
+    resets_on_reuse: int = 0
+    """Kept-alive connections reset when a next request came on them."""
 
 
 class FaultServer:
@@ -102,6 +106,14 @@ class FaultServer:
         with self._lock:
             self.stats.peer_closed += 1
 
+    def record(self, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def note_reset_on_reuse(self) -> None:
+        with self._lock:
+            self.stats.resets_on_reuse += 1
+
     def note_body_sent(self, count: int) -> None:
         with self._lock:
             self.stats.body_bytes_sent.append(count)
@@ -127,8 +139,7 @@ class FaultServer:
             request = _read_request(connection)
             if request is None:
                 return
-            with self._lock:
-                self.requests.append(request)
+            self.record(request)
             behaviour = self.behaviour
             behaviour(connection, request)
         except OSError:
@@ -170,8 +181,14 @@ def _read_request(connection: socket.socket) -> Request | None:
     return Request(method, target, headers, body)
 
 
-def _head(status: int, content_type: str | None, length: int | None, extra: dict[str, str] | None = None) -> bytes:
-    lines = [f"HTTP/1.1 {status} Status{status}", "connection: close"]
+def _head(
+    status: int,
+    content_type: str | None,
+    length: int | None,
+    extra: dict[str, str] | None = None,
+    keep_alive: bool = False,
+) -> bytes:
+    lines = [f"HTTP/1.1 {status} Status{status}"] + ([] if keep_alive else ["connection: close"])
     if content_type is not None:
         lines.append(f"content-type: {content_type}")
     if length is not None:
@@ -180,19 +197,42 @@ def _head(status: int, content_type: str | None, length: int | None, extra: dict
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
+def _payload(body: bytes | str | Any) -> bytes:
+    """`body` as bytes; a body that is not bytes or str as JSON."""
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, bytes):
+        return body
+    return json.dumps(body).encode()
+
+
 def answer(
     status: int, body: bytes | str | Any, content_type: str = "application/json", headers: dict[str, str] | None = None
 ) -> Behaviour:
     """A complete answer; a body that is not bytes or str is sent as JSON."""
-    if isinstance(body, str):
-        payload = body.encode()
-    elif isinstance(body, bytes):
-        payload = body
-    else:
-        payload = json.dumps(body).encode()
+    payload = _payload(body)
 
     def behave(connection: socket.socket, _request: Request) -> None:
         connection.sendall(_head(status, content_type, len(payload), headers) + payload)
+
+    return behave
+
+
+def answer_then_reset_on_reuse(server: FaultServer, status: int, body: bytes | str | Any) -> Behaviour:
+    """What uvicorn does after an unhandled error: a complete answer that keeps the connection
+    alive (no `Connection: close`), then, when the next request arrives on that connection, a
+    reset (TCP RST) without a byte of answer. The next request is recorded and counted."""
+    payload = _payload(body)
+
+    def behave(connection: socket.socket, _request: Request) -> None:
+        connection.sendall(_head(status, "application/json", len(payload), keep_alive=True) + payload)
+        connection.settimeout(30)
+        following = _read_request(connection)
+        if following is None:
+            return
+        server.record(following)
+        server.note_reset_on_reuse()
+        _reset_on_close(connection)
 
     return behave
 
@@ -265,7 +305,7 @@ def reset_mid_body(body: bytes) -> Behaviour:
     def behave(connection: socket.socket, _request: Request) -> None:
         connection.sendall(_head(200, "application/json", 2 * len(body)) + body)
         time.sleep(0.1)
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        _reset_on_close(connection)
 
     return behave
 
@@ -274,9 +314,14 @@ def refuse() -> Behaviour:
     """Resets the connection as soon as the request has arrived, without any answer."""
 
     def behave(connection: socket.socket, _request: Request) -> None:
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        _reset_on_close(connection)
 
     return behave
+
+
+def _reset_on_close(connection: socket.socket) -> None:
+    """Makes the coming close of `connection` a reset (TCP RST) instead of an orderly shutdown."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def endless(server: FaultServer, declared: int, chunk: bytes = b" " * 65536) -> Behaviour:

@@ -17,7 +17,7 @@ import pytest
 import faultserver as fs
 from faultserver import FaultServer
 from harness import host_pid, rss_kib
-from workflows import ToolSession
+from workflows import ToolSession, WorkflowError
 
 TIMEOUT_S = 2
 """The host's `--timeout` in these tests (the call deadline is this plus 5 s)."""
@@ -67,8 +67,44 @@ def expect(code: str, *fragments: str, status: int = 0) -> Scenario:
 
 
 def test_a_backend_that_resets_every_connection_gets_a_clear_error() -> None:
-    """wasi-http reports a reset before any answer as a protocol error: a `bad_response` without status."""
-    run_against(lambda _server: fs.refuse(), expect("bad_response", "(HTTP protocol error)", "127.0.0.1"))
+    """A reset on a new connection after the request went out is not retried, and reads as the
+    backend being unavailable (not as a malformed answer)."""
+    run_against(
+        lambda _server: fs.refuse(),
+        expect("unavailable", "the connection was closed without an answer", "127.0.0.1", "Check that it runs"),
+    )
+
+
+def test_a_kept_alive_connection_reset_after_a_500_loses_no_healthy_call() -> None:
+    """uvicorn answers an unhandled error with a complete 500 that keeps the connection alive, then
+    resets that connection when the next request comes on it. In 200 calls alternating such a 500
+    and a healthy `list_operations`, every 500 is a `backend_error` and no healthy call is lost:
+    each is sent once on the reset connection and once more on a new one."""
+    pairs = 100
+
+    def behaviour(server: FaultServer) -> fs.Behaviour:
+        fault = fs.answer_then_reset_on_reuse(server, 500, {"detail": "Internal Server Error"})
+        healthy = fs.healthy()
+        return lambda connection, request: (fault if "active_only=true" in request.target else healthy)(
+            connection, request
+        )
+
+    async def scenario(server: FaultServer, session: ToolSession) -> None:
+        lost = []
+        for index in range(pairs):
+            error = await failing_call(session, active_only=True)
+            assert (error["code"], error["status_code"]) == ("backend_error", 500), error
+            try:
+                with anyio.fail_after(CALL_BOUND_S):
+                    await session.call("list_operations", quiet=True)
+            except WorkflowError as failure:
+                lost.append((index, str(failure)))
+        assert lost == [], f"{len(lost)} of {pairs} healthy calls lost, first: {lost[0]}"
+        assert server.stats.resets_on_reuse == pairs
+        healthy_sent = [r for r in server.seen() if "active_only" not in r.target]
+        assert len(healthy_sent) == 2 * pairs, "each healthy call: once on the reset connection, once on a new one"
+
+    run_against(behaviour, scenario)
 
 
 def test_a_backend_that_never_answers_times_out_and_the_host_does_not_grow() -> None:
