@@ -4,7 +4,8 @@
 //! Inputs: records and parameters are objects with `additionalProperties: false`, `option<T>`
 //! members are not `required`; integers carry their type's range (narrowed by a documented
 //! `Range:`); documented defaults become `default`. Outputs: every record field is present and
-//! `option<T>` is `T` or `null`. Descriptions come from the WIT doc comments.
+//! `option<T>` is `T` or `null`. Enum cases and flags are listed by their JSON names (a case's
+//! ``JSON: `name`.``, else its snake_case name). Descriptions come from the WIT doc comments.
 
 use serde_json::{json, Map, Value};
 use wit_parser::{Docs, Function, Resolve, Type, TypeDefKind};
