@@ -134,8 +134,12 @@ def test_hostile_symbols_travel_only_in_the_body() -> None:
     async def check(server: FaultServer, session: ToolSession) -> None:
         for symbol in HOSTILE_SYMBOLS:
             load = await one_request(server, session, "trigger_data_loading", symbol=symbol)
-            assert (load.method, load.target) == ("POST", "/api/v1/data/load"), load
+            assert (load.method, load.target) == ("POST", "/api/v1/data/acquire/download"), load
             assert json.loads(load.body)["symbol"] == symbol.strip().upper()
+            bars = await one_request(server, session, "get_market_data", symbol=symbol)
+            segment = bars.target.removeprefix("/api/v1/data/").removesuffix("/1h")
+            assert bars.target == f"/api/v1/data/{segment}/1h" and "/" not in segment, bars
+            assert unquote_to_bytes(segment) == symbol.strip().upper().encode(), bars
             training = await one_request(
                 server, session, "start_training", strategy_config_path="mlp_basic", symbols=["MSFT", symbol]
             )
