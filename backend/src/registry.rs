@@ -631,6 +631,60 @@ mod tests {
     }
 
     #[test]
+    fn a_resume_waits_for_the_old_worker_and_ignores_it_afterwards() {
+        let registry = Registry::new(10);
+        let old = registry.register(
+            OperationType::Training,
+            OperationMetadata::default(),
+            OperationProgress::default(),
+        );
+        let id = old.id().to_string();
+        assert_eq!(
+            registry.resumable(&id),
+            Err(ResumeError::NotResumable(OperationStatus::Pending))
+        );
+        assert!(old.start());
+        registry.cancel(&id, None).unwrap();
+        assert_eq!(registry.resumable(&id), Err(ResumeError::WorkerBusy));
+        old.finish(Outcome::Cancelled(None));
+        let resumed = registry
+            .resume(&id)
+            .expect("resumable once the worker returned");
+        let info = registry.get(&id).unwrap();
+        assert_eq!(info.status, OperationStatus::Resuming);
+        assert!(info.completed_at.is_none() && info.error_message.is_none());
+        assert!(
+            resumed.start(),
+            "a resumed run starts without leaving resuming"
+        );
+        assert_eq!(registry.get(&id).unwrap().status, OperationStatus::Resuming);
+        // The old run can no longer touch the operation.
+        old.finish(Outcome::Failed("late".into()));
+        old.report(OperationProgress {
+            percentage: 99.0,
+            ..OperationProgress::default()
+        });
+        let info = registry.get(&id).unwrap();
+        assert_eq!(
+            (info.status, info.progress.percentage),
+            (OperationStatus::Resuming, 0.0)
+        );
+        assert_eq!(registry.list(query(10, 0)).active_count, 0);
+        resumed.finish(Outcome::Completed {
+            summary: Value::Null,
+            progress: None,
+        });
+        assert_eq!(
+            registry.get(&id).unwrap().status,
+            OperationStatus::Completed
+        );
+        assert_eq!(
+            registry.resumable(&id),
+            Err(ResumeError::NotResumable(OperationStatus::Completed))
+        );
+    }
+
+    #[test]
     fn pause_wakes_on_cancel() {
         let token = Arc::new(CancelToken::default());
         let waiter = Arc::clone(&token);

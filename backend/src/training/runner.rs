@@ -161,6 +161,17 @@ pub fn resume(
     Ok(())
 }
 
+/// Stops at a cancel before the epochs, handing back the state being resumed from (if any) so
+/// the next resume still has it.
+fn stop_point(
+    handle: &OperationHandle,
+    from: &mut Option<TrainState>,
+) -> Result<(), TrainingError> {
+    handle
+        .checkpoint()
+        .map_err(|_| TrainingError::Cancelled(from.take().map(Box::new)))
+}
+
 fn service_context() -> Map<String, Value> {
     let mut context = Map::new();
     context.insert("operation".into(), json!("training"));
@@ -266,13 +277,20 @@ impl TrainingJob {
     fn execute(
         &self,
         handle: &OperationHandle,
-        from: Option<TrainState>,
+        mut from: Option<TrainState>,
     ) -> Result<(Value, OperationProgress), TrainingError> {
         let started = Instant::now();
         let strategy = &self.strategy;
         let model_spec = &strategy.model;
+        // A resumed training keeps showing its checkpoint's progress until its next batch.
+        let resuming = from.is_some();
+        let report_phase = |phase: usize| {
+            if !resuming {
+                handle.report(phase_progress(phase));
+            }
+        };
 
-        handle.report(phase_progress(0));
+        report_phase(0);
         let mut bars_per_symbol = Map::new();
         let mut frames_per_symbol = Vec::new();
         for symbol in &self.symbols {
@@ -292,17 +310,17 @@ impl TrainingJob {
                 frames.push((timeframe, bars));
             }
             frames_per_symbol.push(frames);
-            handle.checkpoint()?;
+            stop_point(handle, &mut from)?;
         }
 
-        handle.report(phase_progress(1));
+        report_phase(1);
         let mut per_symbol: Vec<Samples> = Vec::new();
         for frames in &frames_per_symbol {
             per_symbol.push(features::build_samples(strategy, frames));
-            handle.checkpoint()?;
+            stop_point(handle, &mut from)?;
         }
 
-        handle.report(phase_progress(2));
+        report_phase(2);
         let split_spec = &strategy.training.data_split;
         let mut split = features::split(&per_symbol, split_spec.train, split_spec.validation);
         if split.train.len() < 2 || split.validation.is_empty() || split.test.is_empty() {
@@ -327,9 +345,9 @@ impl TrainingJob {
             .map(|tf| tf.as_str().to_string())
             .collect();
         let feature_names = features::feature_names(strategy, &self.timeframes);
-        handle.checkpoint()?;
+        stop_point(handle, &mut from)?;
 
-        handle.report(phase_progress(3));
+        report_phase(3);
         let trained = self.train(handle, &split, feature_names.len(), from)?;
 
         let test = trained
@@ -517,7 +535,9 @@ impl TrainingJob {
         let mut order: Vec<usize> = (0..split.train.len()).collect();
         let mut early_stopped = false;
         let mut last_progress = phase_progress(4);
-        handle.report(last_progress.clone());
+        if history.is_empty() {
+            handle.report(last_progress.clone());
+        }
         for epoch in history.len() + 1..=epochs {
             rng.shuffle(&mut order);
             let (mut loss_sum, mut correct, mut seen) = (0.0, 0, 0);
