@@ -13,7 +13,6 @@ mod sandbox;
 mod schema;
 mod server;
 mod stdio;
-mod tool_call_line;
 mod transport;
 mod wit_docs;
 

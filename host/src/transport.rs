@@ -6,9 +6,8 @@
 //! ahead of `initialize`) would end rmcp's session; here it is dropped, as it refers to nothing.
 //!
 //! So this is rmcp's transport itself, not a filter in front of rmcp's own: a reader task parses
-//! each line once, into rmcp's message type (a plain `tools/call` through [`tool_call_line`], any
-//! other line through rmcp's parser), and hands the message to the service; only a line
-//! that fails is looked at again, to answer it (the `-32600` with the request's id). `send`
+//! each line once, into rmcp's message type with rmcp's parser, and hands the message to the
+//! service; only a line that fails is looked at again, to answer it (the `-32600` with the request's id). `send`
 //! serializes a server message into one line, and a single writer task owns stdout: server
 //! messages and these answers are written whole, in the order queued.
 
@@ -22,8 +21,6 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle};
-
-use crate::tool_call_line;
 
 /// Largest message accepted, as rmcp's own limit; a longer line is answered as unparsable.
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -136,11 +133,7 @@ async fn read_client(
         if text.iter().all(u8::is_ascii_whitespace) {
             continue; // a blank line, skipped as rmcp does
         }
-        let message = match tool_call_line::parse(text) {
-            Some(call) => Ok(call),
-            None => serde_json::from_slice::<ClientJsonRpcMessage>(text),
-        };
-        match message {
+        match serde_json::from_slice::<ClientJsonRpcMessage>(text) {
             Ok(message) => {
                 let is_request = matches!(message, ClientJsonRpcMessage::Request(_));
                 if !requested && !is_request {
@@ -366,7 +359,7 @@ pub(crate) mod prop_tests {
     }
 
     /// Arbitrary JSON scalars: null, booleans, integers, floats and short strings.
-    pub(crate) fn json_scalar() -> impl Strategy<Value = Value> + Clone {
+    fn json_scalar() -> impl Strategy<Value = Value> + Clone {
         prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
