@@ -73,6 +73,19 @@ fn read_status(fields: &Fields<'_>, key: &str) -> Result<OperationStatus, ShapeE
         .map_or(OperationStatus::Unknown, |(status, _)| *status))
 }
 
+/// The error for filtering by `unknown`, which stands for values the backend spells in ways
+/// this component does not know; it names the values that can be filtered by.
+fn unknown_filter<T, const N: usize>(parameter: &'static str, known: [(T, &str); N]) -> ApiError {
+    ApiError::invalid(
+        parameter,
+        format!(
+            "`unknown` stands for values this tool cannot name, so it cannot filter by it; use \
+             one of {} or omit it",
+            known.map(|(_, name)| name).join(", ")
+        ),
+    )
+}
+
 /// A saturating `u64` → `u32` for counts.
 fn count(value: u64) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
@@ -104,24 +117,10 @@ impl ListFilter {
         offset: Option<u32>,
     ) -> Result<Self, ApiError> {
         if operation_type == Some(OperationType::Unknown) {
-            return Err(ApiError::invalid(
-                "operation_type",
-                format!(
-                    "`unknown` names kinds this tool cannot name, so it cannot filter by it; \
-                     use one of {} or omit it",
-                    OPERATION_TYPES.map(|(_, name)| name).join(", ")
-                ),
-            ));
+            return Err(unknown_filter("operation_type", OPERATION_TYPES));
         }
         if status == Some(OperationStatus::Unknown) {
-            return Err(ApiError::invalid(
-                "status",
-                format!(
-                    "`unknown` names statuses this tool cannot name, so it cannot filter by it; \
-                     use one of {} or omit it",
-                    OPERATION_STATUSES.map(|(_, name)| name).join(", ")
-                ),
-            ));
+            return Err(unknown_filter("status", OPERATION_STATUSES));
         }
         Ok(ListFilter {
             operation_type,
