@@ -96,8 +96,8 @@ docs: build setup-python ## Rewrite TOOLS.md from a real run (schemas as served,
 demo: build setup-python ## The main job: backend + host + the plan's three workflows, with a transcript
 	$(PYTHON) tests/e2e/demo.py
 
-bench: build test-components ## Benchmarks: host vs direct-HTTP floor, cold start, concurrency, memory (~20 s-3 min; a markdown table)
-	$(CARGO) run $(NATIVE) -p ktrdr-bench
+bench: build test-components setup-python ## Benchmarks against the Python MCP server and the direct-HTTP floor (~1 min): writes docs/performance.md
+	$(CARGO) run $(NATIVE) -p ktrdr-bench -- docs/performance.md
 
 quality: component ## fmt check and clippy -D warnings for both targets
 	$(CARGO) fmt --all -- --check

@@ -1,5 +1,5 @@
-//! Where the measured artifacts are: the host and backend binaries, the release component and
-//! the host tests' probe component.
+//! Where the measured artifacts are: the host and backend binaries, the release component, the
+//! host tests' probe component, and the Python peer with the interpreter of the project's venv.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +9,10 @@ use anyhow::{ensure, Context, Result};
 const COMPONENT: &str = "wasm32-wasip2/release/ktrdr_tools.wasm";
 /// The host tests' probe component, relative to a target directory.
 const PROBE: &str = "test-components/wasm32-wasip2/release/probe.wasm";
+/// The Python peer, relative to the workspace.
+const PEER: &str = "bench/peer/ktrdr_peer.py";
+/// The project venv's interpreter (`make setup-python`), relative to the workspace.
+const PYTHON: &str = ".venv/bin/python";
 
 /// Paths of the artifacts under measurement.
 pub struct Binaries {
@@ -22,6 +26,10 @@ pub struct Binaries {
     /// The host tests' probe component (`<target>/test-components/…`), whose `calls-served`
     /// does no I/O.
     pub probe: PathBuf,
+    /// The Python peer's script.
+    pub peer: PathBuf,
+    /// The interpreter that runs it, with the MCP SDK and httpx installed.
+    pub python: PathBuf,
 }
 
 impl Binaries {
@@ -53,11 +61,19 @@ impl Binaries {
             "{} is missing: run `make test-components`",
             probe.display()
         );
+        let python = workspace.join(PYTHON);
+        ensure!(
+            python.is_file(),
+            "{} is missing: run `make setup-python`",
+            python.display()
+        );
         Ok(Self {
             host,
             backend,
             component,
             probe,
+            peer: workspace.join(PEER),
+            python,
         })
     }
 }

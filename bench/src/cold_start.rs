@@ -1,12 +1,13 @@
-//! Cold start: process spawn → `initialize` result → first `tools/list` result, with the
-//! compiled component cached and uncached, the two kinds of start alternating.
+//! Cold start: process spawn → `initialize` result → first `tools/list` result, for the host with
+//! the compiled component cached and uncached and for the Python peer, the kinds of start
+//! alternating.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::mcp_driver::{ComponentCache, HostLauncher};
+use crate::mcp_driver::{ComponentCache, HostLauncher, PeerLauncher, Start};
 use crate::stats::Percentiles;
 
 /// Starts measured per kind.
@@ -20,37 +21,47 @@ pub struct ColdStart {
     pub tools_list: Percentiles,
 }
 
-/// Cached and uncached start-up times.
+/// Start-up times by kind of start.
 pub struct ColdStarts {
-    /// With a warm `--cache-dir`.
+    /// The host with a warm `--cache-dir`.
     pub cached: ColdStart,
-    /// With `--no-cache`.
+    /// The host with `--no-cache`.
     pub uncached: ColdStart,
+    /// The Python peer.
+    pub peer: ColdStart,
 }
 
-/// Warms a cache in `cache_dir` with one start, then measures [`SPAWNS`] starts of each kind.
-pub async fn measure(launcher: &HostLauncher, cache_dir: &Path) -> Result<ColdStarts> {
-    let cached = ComponentCache::Dir(cache_dir);
-    launcher.start(cached, None, &[]).await?.close().await?;
-    let mut cached_times = Vec::with_capacity(SPAWNS);
-    let mut uncached_times = Vec::with_capacity(SPAWNS);
-    for _ in 0..SPAWNS {
-        cached_times.push(time_start(launcher, cached).await?);
-        uncached_times.push(time_start(launcher, ComponentCache::Off).await?);
+/// Warms a cache in `cache_dir` and the peer's files with one start each, then measures
+/// [`SPAWNS`] starts of each kind.
+pub async fn measure(
+    host: &HostLauncher,
+    peer: &PeerLauncher,
+    cache_dir: &Path,
+) -> Result<ColdStarts> {
+    let cached = Start::Host(host, ComponentCache::Dir(cache_dir));
+    let peer = Start::Peer(peer);
+    for warm_up in [cached, peer] {
+        warm_up.start().await?.close().await?;
     }
+    let kinds = [cached, Start::Host(host, ComponentCache::Off), peer];
+    let mut times: [Vec<(Duration, Duration)>; 3] = Default::default();
+    for _ in 0..SPAWNS {
+        for (kind, times) in kinds.iter().zip(&mut times) {
+            times.push(time_start(*kind).await?);
+        }
+    }
+    let [cached, uncached, peer] = times.map(|times| summarize(&times));
     Ok(ColdStarts {
-        cached: summarize(&cached_times),
-        uncached: summarize(&uncached_times),
+        cached,
+        uncached,
+        peer,
     })
 }
 
 /// (spawn → `initialize`, spawn → `tools/list`) of one start.
-async fn time_start(
-    launcher: &HostLauncher,
-    cache: ComponentCache<'_>,
-) -> Result<(Duration, Duration)> {
+async fn time_start(kind: Start<'_>) -> Result<(Duration, Duration)> {
     let started = Instant::now();
-    let session = launcher.start(cache, None, &[]).await?;
+    let session = kind.start().await?;
     let initialized = started.elapsed();
     session.list_tools().await?;
     let listed = started.elapsed();

@@ -1,7 +1,8 @@
-//! Concurrency: N calls in flight over one MCP session, next to N MCP `ping`s in flight over the
-//! same session (the stdio transport's own ceiling, no component and no HTTP) and the
-//! direct-HTTP floor with N concurrent requests (on kept-alive connections, as the host sends
-//! them, and on a fresh connection each), interleaved.
+//! Concurrency: N calls in flight over one MCP session, next to N calls in flight over one
+//! session of the Python peer, N MCP `ping`s in flight over the host's session (the stdio
+//! transport's own ceiling, no component and no HTTP) and the direct-HTTP floor with N
+//! concurrent requests (on kept-alive connections, as the host sends them, and on a fresh
+//! connection each), interleaved.
 
 use anyhow::Result;
 
@@ -51,6 +52,10 @@ pub struct ConcurrencyRow {
     pub host_cpu: f64,
     /// The driver's (MCP client's) and backend's CPU time together per host call, µs.
     pub driver_and_backend_cpu: f64,
+    /// Through the Python peer, one session.
+    pub peer: Throughput,
+    /// The peer's CPU time per call, µs.
+    pub peer_cpu: f64,
     /// MCP `ping`s through `ktrdr-mcp`: the stdio round trip alone.
     pub ping: Throughput,
     /// The host's CPU time per `ping`, µs.
@@ -64,16 +69,18 @@ pub struct ConcurrencyRow {
     pub fresh: Throughput,
 }
 
-/// Measures `probe` at every level of [`IN_FLIGHT`].
+/// Measures `probe` at every level of [`IN_FLIGHT`] through the host's `session` and the peer's.
 pub async fn measure(
     meter: &CpuMeter,
     session: &Session,
+    peer: &Session,
     floor: &Floor,
     keep_alive: &KeepAlive,
     probe: &Probe,
 ) -> Result<Vec<ConcurrencyRow>> {
     let routes = [
         Route::Host(session),
+        Route::Host(peer),
         Route::HostPing(session),
         Route::DirectKeepAlive(keep_alive),
         Route::Direct(floor),
@@ -82,7 +89,7 @@ pub async fn measure(
     for in_flight in IN_FLIGHT {
         interleaved(meter, &routes, probe, in_flight, 1, WARM_UP).await?;
         let samples = interleaved(meter, &routes, probe, in_flight, ROUNDS, BLOCK).await?;
-        let [host, ping, keep_alive, fresh] = samples.as_slice() else {
+        let [host, peer, ping, keep_alive, fresh] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         rows.push(ConcurrencyRow {
@@ -91,6 +98,8 @@ pub async fn measure(
             host: host.into(),
             host_cpu: host.host_cpu_per_call(),
             driver_and_backend_cpu: host.driver_and_backend_cpu_per_call(),
+            peer: peer.into(),
+            peer_cpu: peer.host_cpu_per_call(),
             ping: ping.into(),
             ping_cpu: ping.host_cpu_per_call(),
             keep_alive: keep_alive.into(),

@@ -1,4 +1,4 @@
-//! The host's footprint: peak resident memory (from `/proc/<pid>/status`) and artifact sizes.
+//! The servers' footprint: peak resident memory (from `/proc/<pid>/status`) and artifact sizes.
 
 use anyhow::{Context, Result};
 
@@ -8,6 +8,10 @@ pub struct Footprint {
     pub idle_peak_rss: u64,
     /// The host's peak RSS after the concurrency runs (up to 64 calls in flight).
     pub loaded_peak_rss: u64,
+    /// The Python peer's peak RSS after `initialize` and `tools/list`, before any call.
+    pub peer_idle_peak_rss: u64,
+    /// The Python peer's peak RSS after the concurrency runs.
+    pub peer_loaded_peak_rss: u64,
     /// The release component's file.
     pub component_bytes: u64,
     /// The host binary's file.

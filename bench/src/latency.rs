@@ -1,4 +1,5 @@
-//! Per-call latency, one call at a time: the host next to the direct-HTTP floor, interleaved.
+//! Per-call latency, one call at a time: the host next to the Python peer and the direct-HTTP
+//! floor, interleaved.
 
 use anyhow::Result;
 
@@ -27,10 +28,10 @@ pub struct LatencyRow {
     pub host: Percentiles,
     /// The host's CPU time per call, µs.
     pub host_cpu: f64,
-    /// Through `ktrdr-mcp` with busy-polling off.
-    pub host_sleeping: Percentiles,
-    /// That host's CPU time per call, µs.
-    pub host_sleeping_cpu: f64,
+    /// Through the Python peer.
+    pub peer: Percentiles,
+    /// The peer's CPU time per call, µs.
+    pub peer_cpu: f64,
     /// The host's CPU time per `ping`, µs.
     pub ping_cpu: f64,
     /// An MCP `ping` through `ktrdr-mcp`, interleaved with this tool's calls.
@@ -50,21 +51,21 @@ pub struct LatencyRow {
     pub fresh: Percentiles,
 }
 
-/// The hosts the calls go through.
+/// The servers the calls go through.
 pub struct Hosts<'a> {
     /// `ktrdr-mcp` serving the KTRDR component.
     pub main: &'a Session,
-    /// The same with busy-polling off.
-    pub sleeping: &'a Session,
+    /// The Python peer.
+    pub peer: &'a Session,
     /// `ktrdr-mcp` serving the probe component.
     pub probe: &'a Session,
     /// The backend's API URL, which the probe component's `fetch` is given.
     pub api_url: &'a str,
 }
 
-/// Measures every probe, one call in flight, over the main host (busy-polling on and off), a
-/// `ping`, the probe host (a call without I/O, and the probe's request made by the probe
-/// component) and both floors.
+/// Measures every probe, one call in flight, over the main host, the Python peer, a `ping`, the
+/// probe host (a call without I/O, and the probe's request made by the probe component) and
+/// both floors.
 pub async fn measure(
     meter: &CpuMeter,
     hosts: &Hosts<'_>,
@@ -78,7 +79,7 @@ pub async fn measure(
         let fetch_arguments = fetch_arguments(hosts.api_url, probe);
         let routes = [
             Route::Host(hosts.main),
-            Route::Host(hosts.sleeping),
+            Route::Host(hosts.peer),
             Route::HostPing(hosts.main),
             Route::HostNoIo(hosts.probe),
             Route::HostFetch(hosts.probe, &fetch_arguments),
@@ -87,7 +88,7 @@ pub async fn measure(
         ];
         interleaved(meter, &routes, probe, 1, 1, WARM_UP).await?;
         let samples = interleaved(meter, &routes, probe, 1, ROUNDS, BLOCK).await?;
-        let [host, sleeping, ping, no_io, fetch, fresh, keep_alive] = samples.as_slice() else {
+        let [host, peer, ping, no_io, fetch, fresh, keep_alive] = samples.as_slice() else {
             unreachable!("one sample per route")
         };
         let percentiles = |sample: &Sample| Percentiles::of(&sample.latencies);
@@ -96,8 +97,8 @@ pub async fn measure(
             calls: host.latencies.len(),
             host: percentiles(host),
             host_cpu: host.host_cpu_per_call(),
-            host_sleeping: percentiles(sleeping),
-            host_sleeping_cpu: sleeping.host_cpu_per_call(),
+            peer: percentiles(peer),
+            peer_cpu: peer.host_cpu_per_call(),
             ping_cpu: ping.host_cpu_per_call(),
             ping: percentiles(ping),
             no_io: percentiles(no_io),

@@ -1,5 +1,6 @@
-//! `ktrdr-bench`: measures `ktrdr-mcp` next to the direct-HTTP floor in one run (latency, cold
-//! start, concurrency, memory, sizes) and prints a markdown report on stdout; progress on stderr.
+//! `ktrdr-bench [REPORT.md]`: measures `ktrdr-mcp` next to the Python MCP server a user would
+//! otherwise run and the direct-HTTP floor, in one run (latency, cold start, concurrency, memory,
+//! sizes), and writes a markdown report to `REPORT.md`, or stdout; progress goes to stderr.
 
 mod binaries;
 mod cold_start;
@@ -27,7 +28,7 @@ use crate::cpu::CpuMeter;
 use crate::floor::Floor;
 use crate::footprint::{peak_rss, Footprint};
 use crate::machine::Machine;
-use crate::mcp_driver::{ComponentCache, HostLauncher};
+use crate::mcp_driver::{ComponentCache, HostLauncher, PeerLauncher};
 use crate::probe::Probe;
 use crate::report::Report;
 use backend_launcher::SeededBackend;
@@ -36,17 +37,24 @@ use backend_launcher::SeededBackend;
 const SEED_POLLS: usize = 200;
 /// The pause between those polls.
 const SEED_POLL_INTERVAL: Duration = Duration::from_millis(25);
-/// The host's flags that turn busy-polling off: it sleeps as soon as it waits.
-const BUSY_POLL_OFF: &[&str] = &["--busy-poll-us", "0"];
 
 // One thread: the driver's own work stays small and off the cores the host and backend use.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(report) => {
-            print!("{}", report::render(&report));
-            ExitCode::SUCCESS
+    let output = std::env::args_os().nth(1);
+    let written = run().await.and_then(|report| {
+        let markdown = report::render(&report);
+        match &output {
+            Some(path) => std::fs::write(path, markdown)
+                .with_context(|| format!("cannot write {}", path.to_string_lossy())),
+            None => {
+                print!("{markdown}");
+                Ok(())
+            }
         }
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ktrdr-bench: {error:#}");
             ExitCode::FAILURE
@@ -62,26 +70,20 @@ async fn run() -> Result<Report> {
     let meter = CpuMeter::new(backend.pid());
     let operation_id = finished_data_load(&floor).await?;
     let launcher = HostLauncher::new(&binaries.host, backend.api_url());
+    let peer_launcher = PeerLauncher::new(&binaries.python, &binaries.peer, backend.api_url());
     let cache_dir = tempfile::tempdir()?;
 
-    progress("cold starts (cached and uncached)");
-    let cold_starts = cold_start::measure(&launcher, cache_dir.path()).await?;
+    progress("cold starts (host cached and uncached, Python peer)");
+    let cold_starts = cold_start::measure(&launcher, &peer_launcher, cache_dir.path()).await?;
 
-    let session = launcher
-        .start(ComponentCache::Dir(cache_dir.path()), None, &[])
-        .await?;
-    let sleeping_session = launcher
-        .start(ComponentCache::Dir(cache_dir.path()), None, BUSY_POLL_OFF)
-        .await?;
-    let probe_session = launcher
-        .start(
-            ComponentCache::Dir(cache_dir.path()),
-            Some(&binaries.probe),
-            &[],
-        )
-        .await?;
+    let cache = ComponentCache::Dir(cache_dir.path());
+    let session = launcher.start(cache, None).await?;
+    let peer_session = peer_launcher.start().await?;
+    let probe_session = launcher.start(cache, Some(&binaries.probe)).await?;
     session.list_tools().await?;
+    peer_session.list_tools().await?;
     let idle_peak_rss = peak_rss(session.pid())?;
+    let peer_idle_peak_rss = peak_rss(peer_session.pid())?;
     let keep_alive = floor.keep_alive();
     let probes = [
         Probe::list_operations(),
@@ -90,17 +92,25 @@ async fn run() -> Result<Report> {
     progress("per-call latency");
     let hosts = latency::Hosts {
         main: &session,
-        sleeping: &sleeping_session,
+        peer: &peer_session,
         probe: &probe_session,
         api_url: &backend.api_url(),
     };
     let latency = latency::measure(&meter, &hosts, &floor, &keep_alive, &probes).await?;
     progress("concurrency");
-    let concurrency =
-        concurrency::measure(&meter, &session, &floor, &keep_alive, &probes[0]).await?;
+    let concurrency = concurrency::measure(
+        &meter,
+        &session,
+        &peer_session,
+        &floor,
+        &keep_alive,
+        &probes[0],
+    )
+    .await?;
     let loaded_peak_rss = peak_rss(session.pid())?;
+    let peer_loaded_peak_rss = peak_rss(peer_session.pid())?;
     session.close().await?;
-    sleeping_session.close().await?;
+    peer_session.close().await?;
     probe_session.close().await?;
 
     Ok(Report {
@@ -112,6 +122,8 @@ async fn run() -> Result<Report> {
         footprint: Footprint {
             idle_peak_rss,
             loaded_peak_rss,
+            peer_idle_peak_rss,
+            peer_loaded_peak_rss,
             component_bytes: file_size(&binaries.component)?,
             host_bytes: file_size(&binaries.host)?,
         },

@@ -1,4 +1,5 @@
-//! The MCP driver: `ktrdr-mcp` as a child process with an rmcp client on its stdio.
+//! The MCP driver: a server under measurement (`ktrdr-mcp`, or the Python peer) as a child
+//! process with an rmcp client on its stdio.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -37,13 +38,12 @@ impl HostLauncher {
         }
     }
 
-    /// Spawns the host with its bundled component, or `component` when given, and `flags`, and
-    /// completes the MCP `initialize` handshake.
+    /// Spawns the host with its bundled component, or `component` when given, and completes the
+    /// MCP `initialize` handshake.
     pub async fn start(
         &self,
         cache: ComponentCache<'_>,
         component: Option<&Path>,
-        flags: &[&str],
     ) -> Result<Session> {
         let mut command = tokio::process::Command::new(&self.bin);
         command
@@ -58,33 +58,87 @@ impl HostLauncher {
         if let Some(component) = component {
             command.arg("--component").arg(component);
         }
-        command.args(flags);
-        let (transport, _) = TokioChildProcess::builder(command)
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("cannot start {}", self.bin.display()))?;
-        let pid = transport.id().context("the host exited at once")?;
-        let client = tokio::time::timeout(PATIENCE, ().serve(transport))
-            .await
-            .context("initialize timed out")?
-            .context("initialize failed")?;
-        Ok(Session { client, pid })
+        Session::spawn(command, &self.bin).await
     }
 }
 
-/// One MCP session with a running host.
+/// Starts the Python peer (`bench/peer/ktrdr_peer.py`) against one backend.
+pub struct PeerLauncher {
+    python: PathBuf,
+    script: PathBuf,
+    api_url: String,
+}
+
+impl PeerLauncher {
+    /// A launcher of `script` run by `python`, serving the backend at `api_url`.
+    pub fn new(python: &Path, script: &Path, api_url: String) -> Self {
+        Self {
+            python: python.to_owned(),
+            script: script.to_owned(),
+            api_url,
+        }
+    }
+
+    /// Spawns the peer and completes the MCP `initialize` handshake.
+    pub async fn start(&self) -> Result<Session> {
+        let mut command = tokio::process::Command::new(&self.python);
+        command
+            .env_clear()
+            .env("KTRDR_API_URL", &self.api_url)
+            .arg(&self.script);
+        Session::spawn(command, &self.script).await
+    }
+}
+
+/// One way of starting a server, for the cold-start measurement.
+#[derive(Clone, Copy)]
+pub enum Start<'a> {
+    /// `ktrdr-mcp` with its bundled component, compiled or from a cache.
+    Host(&'a HostLauncher, ComponentCache<'a>),
+    /// The Python peer.
+    Peer(&'a PeerLauncher),
+}
+
+impl Start<'_> {
+    /// Spawns the server and completes the MCP `initialize` handshake.
+    pub async fn start(self) -> Result<Session> {
+        match self {
+            Start::Host(launcher, cache) => launcher.start(cache, None).await,
+            Start::Peer(launcher) => launcher.start().await,
+        }
+    }
+}
+
+/// One MCP session with a running server.
 pub struct Session {
     client: RunningService<RoleClient, ()>,
     pid: u32,
 }
 
 impl Session {
-    /// The host's process id.
+    /// Spawns `command` (a server of the program at `what`, named in errors) with its stdio
+    /// piped to an rmcp client, and completes the MCP `initialize` handshake.
+    async fn spawn(command: tokio::process::Command, what: &Path) -> Result<Self> {
+        let (transport, _) = TokioChildProcess::builder(command)
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", what.display()))?;
+        let pid = transport
+            .id()
+            .with_context(|| format!("{} exited at once", what.display()))?;
+        let client = tokio::time::timeout(PATIENCE, ().serve(transport))
+            .await
+            .context("initialize timed out")?
+            .with_context(|| format!("initialize of {} failed", what.display()))?;
+        Ok(Self { client, pid })
+    }
+
+    /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.pid
     }
 
-    /// Sends `tools/list` and returns how many tools the host serves.
+    /// Sends `tools/list` and returns how many tools the server serves.
     pub async fn list_tools(&self) -> Result<usize> {
         let listed = tokio::time::timeout(PATIENCE, self.client.list_tools(None))
             .await
@@ -113,7 +167,7 @@ impl Session {
         Ok(())
     }
 
-    /// Ends the session: closes the host's stdin and waits for it to exit.
+    /// Ends the session: closes the server's stdin and waits for it to exit.
     pub async fn close(self) -> Result<()> {
         self.client.cancel().await?;
         Ok(())

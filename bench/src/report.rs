@@ -1,4 +1,6 @@
-//! The report: the run's figures as markdown tables, and each target met or missed.
+//! The report (`docs/performance.md`): the run's figures as markdown tables under one header
+//! naming the machine and the date, `ktrdr-mcp` against the Python peer first, and each target
+//! met or missed.
 
 use std::fmt::Write;
 
@@ -41,47 +43,151 @@ pub struct Report {
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     write_header(&mut out, report);
+    write_peer_comparison(&mut out, report);
+    write_targets(&mut out, report);
     write_latency(&mut out, &report.latency);
     write_cold_starts(&mut out, &report.cold_starts);
     write_concurrency(&mut out, &report.concurrency);
     write_cpu_budget(&mut out, report);
+    write_peer_concurrency(&mut out, &report.concurrency);
     write_footprint(&mut out, &report.footprint);
-    write_targets(&mut out, report);
     out
 }
 
 fn write_header(out: &mut String, report: &Report) {
     let machine = &report.machine;
+    let _ = writeln!(out, "# Performance\n");
     let _ = writeln!(
         out,
-        "**ktrdr-mcp benchmarks** · {} · {} cores (nproc) · load average {} at start, {} at end\n",
-        machine.date, machine.cores, machine.load_at_start, report.load_at_end
+        "**{} · {} · {} cores (nproc) · load average {} at start, {} at end** · written by `make bench`\n",
+        machine.date, machine.cpu, machine.cores, machine.load_at_start, report.load_at_end
     );
     let _ = writeln!(
         out,
-        "Host: `ktrdr-mcp` over stdio, driven by an rmcp client; backend: `ktrdr-backend` on \
-         loopback. Floor: the same HTTP request from native Rust (hyper HTTP/1.1). Routes and \
-         floors alternate in blocks within this run. Host CPU per call: the host process's CPU \
-         time (all threads, from `/proc/<pid>/task/*/schedstat`) over those calls, divided by \
-         their number; client + backend CPU likewise for the driver (this benchmark's process, \
-         the client) and the backend. µs = microseconds; KB/MB = 10³/10⁶ bytes.\n"
+        "Servers: `ktrdr-mcp` (native build) and the Python MCP server of the implementation plan \
+         (`bench/peer/ktrdr_peer.py`: the official MCP Python SDK, one pooled `httpx.AsyncClient`, \
+         the backend's JSON passed through), each over stdio, driven by one rmcp client; backend: \
+         `ktrdr-backend` on loopback. Floor: the same HTTP request from native Rust (hyper \
+         HTTP/1.1). Routes and floors alternate in blocks within this run, after a warm-up. CPU \
+         per call: the server process's CPU time (all threads, from \
+         `/proc/<pid>/task/*/schedstat`) over those calls, divided by their number; client + \
+         backend CPU likewise for the driver (this benchmark's process) and the backend. RSS: \
+         the server's peak resident set (`VmHWM`). µs = microseconds; KB/MB = 10³/10⁶ bytes.\n"
     );
 }
 
-fn write_latency(out: &mut String, rows: &[LatencyRow]) {
-    let _ = writeln!(out, "### Per-call latency, one call at a time (µs)\n");
+/// The figures a user choosing between the two servers compares.
+fn write_peer_comparison(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## `ktrdr-mcp` against the Python MCP server\n");
     let _ = writeln!(
         out,
-        "| tool | route | calls | p50 | p95 | p99 | host CPU per call |"
+        "| figure | `ktrdr-mcp` | Python server | `ktrdr-mcp` vs Python |"
+    );
+    let _ = writeln!(out, "|---|--:|--:|--:|");
+    let mut row = |figure: &str, host: f64, peer: f64, unit: &str, decimals: usize| {
+        let value = |figure: f64| format!("{figure:.decimals$} {unit}").trim_end().to_owned();
+        let _ = writeln!(
+            out,
+            "| {figure} | {} | {} | {} |",
+            value(host),
+            value(peer),
+            relative(host, peer)
+        );
+    };
+    let starts = &report.cold_starts;
+    row(
+        "cold start, spawn → `initialize`, p50 (host: compiled component cached)",
+        millis(starts.cached.initialize.p50),
+        millis(starts.peer.initialize.p50),
+        "ms",
+        1,
+    );
+    row(
+        "cold start, spawn → first `tools/list`, p50 (host: cached)",
+        millis(starts.cached.tools_list.p50),
+        millis(starts.peer.tools_list.p50),
+        "ms",
+        1,
+    );
+    for latency in &report.latency {
+        row(
+            &format!("`{}` latency, one call at a time, p50", latency.tool),
+            latency.host.p50,
+            latency.peer.p50,
+            "µs",
+            0,
+        );
+        row(
+            &format!("`{}` server CPU per call", latency.tool),
+            latency.host_cpu,
+            latency.peer_cpu,
+            "µs",
+            0,
+        );
+    }
+    if let Some(level) = target_row(&report.concurrency) {
+        row(
+            &format!("`list_operations`, {TARGET_IN_FLIGHT} in flight, calls/s"),
+            level.host.calls_per_second,
+            level.peer.calls_per_second,
+            "",
+            0,
+        );
+        row(
+            &format!("`list_operations`, {TARGET_IN_FLIGHT} in flight, p99"),
+            level.host.p99,
+            level.peer.p99,
+            "µs",
+            0,
+        );
+    }
+    let footprint = &report.footprint;
+    row(
+        "peak RSS, idle after `initialize` + `tools/list`",
+        megabytes(footprint.idle_peak_rss),
+        megabytes(footprint.peer_idle_peak_rss),
+        "MB",
+        1,
+    );
+    row(
+        "peak RSS after the runs up to 64 in flight",
+        megabytes(footprint.loaded_peak_rss),
+        megabytes(footprint.peer_loaded_peak_rss),
+        "MB",
+        1,
+    );
+}
+
+/// How `host`'s figure compares with `peer`'s: "12× less", "3.4× more" or "the same".
+fn relative(host: f64, peer: f64) -> String {
+    let (ratio, word) = if host <= peer {
+        (peer / host, "less")
+    } else {
+        (host / peer, "more")
+    };
+    if ratio < 1.05 {
+        "the same".to_owned()
+    } else if ratio < 10.0 {
+        format!("{ratio:.1}× {word}")
+    } else {
+        format!("{ratio:.0}× {word}")
+    }
+}
+
+fn write_latency(out: &mut String, rows: &[LatencyRow]) {
+    let _ = writeln!(out, "\n## Per-call latency, one call at a time (µs)\n");
+    let _ = writeln!(
+        out,
+        "| tool | route | calls | p50 | p95 | p99 | server CPU per call |"
     );
     let _ = writeln!(out, "|---|---|--:|--:|--:|--:|--:|");
     for row in rows {
         for (route, p, cpu) in [
             ("`ktrdr-mcp` tools/call", &row.host, Some(row.host_cpu)),
             (
-                "`ktrdr-mcp` tools/call, busy-polling off (`--busy-poll-us 0`)",
-                &row.host_sleeping,
-                Some(row.host_sleeping_cpu),
+                "Python server tools/call",
+                &row.peer,
+                Some(row.peer_cpu),
             ),
             (
                 "`ktrdr-mcp` ping (MCP stdio round trip alone)",
@@ -119,7 +225,7 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
     }
     let _ = writeln!(
         out,
-        "\n### Host overhead over the like-for-like floor (kept-alive connections, as the host's)\n"
+        "\n## Host overhead over the like-for-like floor (kept-alive connections, as the host's)\n"
     );
     let _ = writeln!(
         out,
@@ -146,16 +252,20 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
 fn write_cold_starts(out: &mut String, starts: &ColdStarts) {
     let _ = writeln!(
         out,
-        "\n### Cold start: spawn → result (ms, {SPAWNS} spawns each, alternating)\n"
+        "\n## Cold start: spawn → result (ms, {SPAWNS} spawns each, alternating)\n"
     );
     let _ = writeln!(
         out,
-        "| compiled component | `initialize` p50 | `initialize` p95 | first `tools/list` p50 | first `tools/list` p95 |"
+        "| server | `initialize` p50 | `initialize` p95 | first `tools/list` p50 | first `tools/list` p95 |"
     );
     let _ = writeln!(out, "|---|--:|--:|--:|--:|");
     for (kind, start) in [
-        ("cached (`--cache-dir`, warm)", &starts.cached),
-        ("uncached (`--no-cache`)", &starts.uncached),
+        (
+            "`ktrdr-mcp`, compiled component cached (`--cache-dir`, warm)",
+            &starts.cached,
+        ),
+        ("`ktrdr-mcp`, uncached (`--no-cache`)", &starts.uncached),
+        ("Python server", &starts.peer),
     ] {
         let ColdStart {
             initialize,
@@ -176,7 +286,7 @@ fn write_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
     let calls = rows.first().map_or(0, |row| row.calls);
     let _ = writeln!(
         out,
-        "\n### Concurrency: `list_operations`, one MCP session ({calls} calls per route and level)\n"
+        "\n## Concurrency: `list_operations`, one MCP session ({calls} calls per route and level)\n"
     );
     let _ = writeln!(
         out,
@@ -239,8 +349,33 @@ fn cpu_budget(row: &ConcurrencyRow, cores: usize) -> String {
     )
 }
 
+/// The Python server next to the host at every level of concurrency.
+fn write_peer_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
+    let _ = writeln!(
+        out,
+        "\n## Concurrency: the Python server, one MCP session (`list_operations`, interleaved with the routes above)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| in flight | Python calls/s | Python p99 (µs) | Python CPU per call (µs) | `ktrdr-mcp` calls/s | `ktrdr-mcp` / Python |"
+    );
+    let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|");
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1}× |",
+            row.in_flight,
+            row.peer.calls_per_second,
+            row.peer.p99,
+            row.peer_cpu,
+            row.host.calls_per_second,
+            row.host.calls_per_second / row.peer.calls_per_second,
+        );
+    }
+}
+
 fn write_footprint(out: &mut String, footprint: &Footprint) {
-    let _ = writeln!(out, "\n### Memory and size\n");
+    let _ = writeln!(out, "\n## Memory and size\n");
     let _ = writeln!(out, "| figure | value |");
     let _ = writeln!(out, "|---|--:|");
     let _ = writeln!(
@@ -255,6 +390,16 @@ fn write_footprint(out: &mut String, footprint: &Footprint) {
     );
     let _ = writeln!(
         out,
+        "| Python server peak RSS (VmHWM), idle after `initialize` + `tools/list` | {:.1} MB |",
+        megabytes(footprint.peer_idle_peak_rss)
+    );
+    let _ = writeln!(
+        out,
+        "| Python server peak RSS (VmHWM) after the runs up to 64 in flight | {:.1} MB |",
+        megabytes(footprint.peer_loaded_peak_rss)
+    );
+    let _ = writeln!(
+        out,
         "| release component (`ktrdr_tools.wasm`) | {:.1} KB |",
         kilobytes(footprint.component_bytes)
     );
@@ -266,7 +411,7 @@ fn write_footprint(out: &mut String, footprint: &Footprint) {
 }
 
 fn write_targets(out: &mut String, report: &Report) {
-    let _ = writeln!(out, "\n### Targets\n");
+    let _ = writeln!(out, "\n## Targets of the implementation plan\n");
     let _ = writeln!(out, "| target | measured | met |");
     let _ = writeln!(out, "|---|--:|:-:|");
     let mut target = |name: String, measured: String, met: bool| {
@@ -344,6 +489,7 @@ fn megabytes(bytes: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::Percentiles;
 
     fn row_at_16(floor_calls_per_second: f64, driver_and_backend_cpu: f64) -> ConcurrencyRow {
         let throughput = |calls_per_second| Throughput {
@@ -356,6 +502,8 @@ mod tests {
             host: throughput(10_000.0),
             host_cpu: 70.0,
             driver_and_backend_cpu,
+            peer: throughput(2_000.0),
+            peer_cpu: 450.0,
             ping: throughput(60_000.0),
             ping_cpu: 8.0,
             keep_alive: throughput(floor_calls_per_second),
@@ -375,6 +523,95 @@ mod tests {
             line.contains("it uses 70 µs per call, and 8 µs per ping"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn the_comparison_says_which_way_and_how_much() {
+        assert_eq!(relative(10.0, 250.0), "25× less");
+        assert_eq!(relative(10.0, 34.0), "3.4× less");
+        assert_eq!(relative(9_000.0, 2_000.0), "4.5× more");
+        assert_eq!(relative(100.0, 102.0), "the same");
+        assert_eq!(relative(102.0, 100.0), "the same");
+    }
+
+    fn at(p50: f64) -> Percentiles {
+        Percentiles {
+            p50,
+            p95: 2.0 * p50,
+            p99: 3.0 * p50,
+        }
+    }
+
+    fn report() -> Report {
+        let start = |millis: f64| ColdStart {
+            initialize: at(millis * 1e3),
+            tools_list: at(millis * 1e3 + 1e3),
+        };
+        Report {
+            machine: Machine {
+                date: "2026-12-04 23:00 UTC".into(),
+                cpu: "Some CPU".into(),
+                cores: 2,
+                load_at_start: "0.50 0.40 0.30".into(),
+            },
+            load_at_end: "0.90 0.50 0.35".into(),
+            latency: vec![LatencyRow {
+                tool: "list_operations",
+                calls: 2000,
+                host: at(250.0),
+                host_cpu: 120.0,
+                peer: at(1_500.0),
+                peer_cpu: 1_300.0,
+                ping_cpu: 10.0,
+                ping: at(40.0),
+                no_io: at(60.0),
+                no_io_cpu: 20.0,
+                fetch: at(200.0),
+                fetch_cpu: 100.0,
+                keep_alive: at(100.0),
+                fresh: at(150.0),
+            }],
+            cold_starts: ColdStarts {
+                cached: start(8.0),
+                uncached: start(400.0),
+                peer: start(600.0),
+            },
+            concurrency: vec![row_at_16(40_000.0, 40.0)],
+            footprint: Footprint {
+                idle_peak_rss: 20_000_000,
+                loaded_peak_rss: 26_000_000,
+                peer_idle_peak_rss: 60_000_000,
+                peer_loaded_peak_rss: 62_000_000,
+                component_bytes: 290_000,
+                host_bytes: 30_000_000,
+            },
+        }
+    }
+
+    #[test]
+    fn the_report_opens_with_one_header_and_the_python_comparison() {
+        let markdown = render(&report());
+        let lines: Vec<&str> = markdown.lines().collect();
+        assert_eq!(lines[0], "# Performance");
+        assert!(
+            lines[2].contains("2026-12-04 23:00 UTC · Some CPU · 2 cores"),
+            "{}",
+            lines[2]
+        );
+        let comparison = markdown
+            .find("## `ktrdr-mcp` against the Python MCP server")
+            .expect("a comparison section");
+        assert!(comparison < markdown.find("## Targets").expect("targets"));
+        for row in [
+            "| cold start, spawn → `initialize`, p50 (host: compiled component cached) | 8.0 ms | 600.0 ms | 75× less |",
+            "| `list_operations` latency, one call at a time, p50 | 250 µs | 1500 µs | 6.0× less |",
+            "| `list_operations` server CPU per call | 120 µs | 1300 µs | 11× less |",
+            "| `list_operations`, 16 in flight, calls/s | 10000 | 2000 | 5.0× more |",
+            "| peak RSS after the runs up to 64 in flight | 26.0 MB | 62.0 MB | 2.4× less |",
+        ] {
+            assert!(markdown.contains(row), "no row {row} in\n{markdown}");
+        }
+        assert!(markdown.contains("| 16 | 2000 | 0 | 450 | 10000 | 5.0× |"));
     }
 
     #[test]

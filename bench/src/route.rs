@@ -15,7 +15,7 @@ const FETCH_TOOL: &str = "fetch";
 /// One way of making a probe's request.
 #[derive(Clone, Copy)]
 pub enum Route<'a> {
-    /// A `tools/call` through `ktrdr-mcp` over stdio.
+    /// A `tools/call` through an MCP server over stdio: `ktrdr-mcp`, or the Python peer.
     Host(&'a Session),
     /// An MCP `ping` through `ktrdr-mcp` instead of the call: the stdio round trip alone.
     HostPing(&'a Session),
@@ -35,7 +35,7 @@ pub enum Route<'a> {
 }
 
 impl<'a> Route<'a> {
-    /// The host process this route goes through, if any.
+    /// The server process this route goes through, if any.
     pub fn host(self) -> Option<&'a Session> {
         match self {
             Route::Host(session)
