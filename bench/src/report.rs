@@ -50,7 +50,7 @@ pub fn render(report: &Report) -> String {
     write_concurrency(&mut out, &report.concurrency);
     write_cpu_budget(&mut out, report);
     write_peer_concurrency(&mut out, &report.concurrency);
-    write_footprint(&mut out, &report.footprint);
+    write_sizes(&mut out, &report.footprint);
     out
 }
 
@@ -72,18 +72,30 @@ fn write_header(out: &mut String, report: &Report) {
          per call: the server process's CPU time (all threads, from \
          `/proc/<pid>/task/*/schedstat`) over those calls, divided by their number; client + \
          backend CPU likewise for the driver (this benchmark's process) and the backend. RSS: \
-         the server's peak resident set (`VmHWM`). µs = microseconds; KB/MB = 10³/10⁶ bytes.\n"
+         the server's peak resident set (`VmHWM`). µs = microseconds; KB/MB = 10³/10⁶ bytes."
     );
+}
+
+/// Starts a section: its heading, then the `columns` of its table and their `alignment` row.
+fn table(out: &mut String, heading: &str, columns: &[&str], alignment: &str) {
+    let _ = writeln!(out, "\n## {heading}\n");
+    let _ = writeln!(out, "| {} |", columns.join(" | "));
+    let _ = writeln!(out, "{alignment}");
 }
 
 /// The figures a user choosing between the two servers compares.
 fn write_peer_comparison(out: &mut String, report: &Report) {
-    let _ = writeln!(out, "## `ktrdr-mcp` against the Python MCP server\n");
-    let _ = writeln!(
+    table(
         out,
-        "| figure | `ktrdr-mcp` | Python server | `ktrdr-mcp` vs Python |"
+        "`ktrdr-mcp` against the Python MCP server",
+        &[
+            "figure",
+            "`ktrdr-mcp`",
+            "Python server",
+            "`ktrdr-mcp` vs Python",
+        ],
+        "|---|--:|--:|--:|",
     );
-    let _ = writeln!(out, "|---|--:|--:|--:|");
     let mut row = |figure: &str, host: f64, peer: f64, unit: &str, decimals: usize| {
         let value = |figure: f64| format!("{figure:.decimals$} {unit}").trim_end().to_owned();
         let _ = writeln!(
@@ -175,12 +187,20 @@ fn relative(host: f64, peer: f64) -> String {
 }
 
 fn write_latency(out: &mut String, rows: &[LatencyRow]) {
-    let _ = writeln!(out, "\n## Per-call latency, one call at a time (µs)\n");
-    let _ = writeln!(
+    table(
         out,
-        "| tool | route | calls | p50 | p95 | p99 | server CPU per call |"
+        "Per-call latency, one call at a time (µs)",
+        &[
+            "tool",
+            "route",
+            "calls",
+            "p50",
+            "p95",
+            "p99",
+            "server CPU per call",
+        ],
+        "|---|---|--:|--:|--:|--:|--:|",
     );
-    let _ = writeln!(out, "|---|---|--:|--:|--:|--:|--:|");
     for row in rows {
         for (route, p, cpu) in [
             ("`ktrdr-mcp` tools/call", &row.host, Some(row.host_cpu)),
@@ -223,15 +243,21 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
             );
         }
     }
-    let _ = writeln!(
+    table(
         out,
-        "\n## Host overhead over the like-for-like floor (kept-alive connections, as the host's)\n"
+        "Host overhead over the like-for-like floor (kept-alive connections, as the host's)",
+        &[
+            "tool",
+            "p50 host − floor",
+            "p95 host − floor",
+            "p99 host − floor",
+            "p50 ratio",
+            "p95 ratio",
+            "p99 ratio",
+            "p50 of a ping (stdio alone)",
+        ],
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
     );
-    let _ = writeln!(
-        out,
-        "| tool | p50 host − floor | p95 host − floor | p99 host − floor | p50 ratio | p95 ratio | p99 ratio | p50 of a ping (stdio alone) |"
-    );
-    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let (host, floor) = (&row.host, &row.keep_alive);
         let _ = writeln!(
@@ -250,15 +276,18 @@ fn write_latency(out: &mut String, rows: &[LatencyRow]) {
 }
 
 fn write_cold_starts(out: &mut String, starts: &ColdStarts) {
-    let _ = writeln!(
+    table(
         out,
-        "\n## Cold start: spawn → result (ms, {SPAWNS} spawns each, alternating)\n"
+        &format!("Cold start: spawn → result (ms, {SPAWNS} spawns each, alternating)"),
+        &[
+            "server",
+            "`initialize` p50",
+            "`initialize` p95",
+            "first `tools/list` p50",
+            "first `tools/list` p95",
+        ],
+        "|---|--:|--:|--:|--:|",
     );
-    let _ = writeln!(
-        out,
-        "| server | `initialize` p50 | `initialize` p95 | first `tools/list` p50 | first `tools/list` p95 |"
-    );
-    let _ = writeln!(out, "|---|--:|--:|--:|--:|");
     for (kind, start) in [
         (
             "`ktrdr-mcp`, compiled component cached (`--cache-dir`, warm)",
@@ -284,17 +313,28 @@ fn write_cold_starts(out: &mut String, starts: &ColdStarts) {
 
 fn write_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
     let calls = rows.first().map_or(0, |row| row.calls);
-    let _ = writeln!(
+    table(
         out,
-        "\n## Concurrency: `list_operations`, one MCP session ({calls} calls per route and level)\n"
-    );
-    let _ = writeln!(
-        out,
-        "| in flight | host calls/s | host p99 (µs) | host CPU per call (µs) | client + backend CPU per host call (µs) | ping calls/s (stdio alone) | host CPU per ping (µs) | floor (keep-alive) calls/s | floor p99 (µs) | client + backend CPU per floor request (µs) | host / floor | ping / floor | floor (fresh conn.) calls/s | host / fresh |"
-    );
-    let _ = writeln!(
-        out,
-        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+        &format!(
+            "Concurrency: `list_operations`, one MCP session ({calls} calls per route and level)"
+        ),
+        &[
+            "in flight",
+            "host calls/s",
+            "host p99 (µs)",
+            "host CPU per call (µs)",
+            "client + backend CPU per host call (µs)",
+            "ping calls/s (stdio alone)",
+            "host CPU per ping (µs)",
+            "floor (keep-alive) calls/s",
+            "floor p99 (µs)",
+            "client + backend CPU per floor request (µs)",
+            "host / floor",
+            "ping / floor",
+            "floor (fresh conn.) calls/s",
+            "host / fresh",
+        ],
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     );
     for row in rows {
         let _ = writeln!(
@@ -351,15 +391,19 @@ fn cpu_budget(row: &ConcurrencyRow, cores: usize) -> String {
 
 /// The Python server next to the host at every level of concurrency.
 fn write_peer_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
-    let _ = writeln!(
+    table(
         out,
-        "\n## Concurrency: the Python server, one MCP session (`list_operations`, interleaved with the routes above)\n"
+        "Concurrency: the Python server, one MCP session (`list_operations`, interleaved with the routes above)",
+        &[
+            "in flight",
+            "Python calls/s",
+            "Python p99 (µs)",
+            "Python CPU per call (µs)",
+            "`ktrdr-mcp` calls/s",
+            "`ktrdr-mcp` / Python",
+        ],
+        "|--:|--:|--:|--:|--:|--:|",
     );
-    let _ = writeln!(
-        out,
-        "| in flight | Python calls/s | Python p99 (µs) | Python CPU per call (µs) | `ktrdr-mcp` calls/s | `ktrdr-mcp` / Python |"
-    );
-    let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let _ = writeln!(
             out,
@@ -374,30 +418,9 @@ fn write_peer_concurrency(out: &mut String, rows: &[ConcurrencyRow]) {
     }
 }
 
-fn write_footprint(out: &mut String, footprint: &Footprint) {
-    let _ = writeln!(out, "\n## Memory and size\n");
-    let _ = writeln!(out, "| figure | value |");
-    let _ = writeln!(out, "|---|--:|");
-    let _ = writeln!(
-        out,
-        "| host peak RSS (VmHWM), idle after `initialize` + `tools/list` | {:.1} MB |",
-        megabytes(footprint.idle_peak_rss)
-    );
-    let _ = writeln!(
-        out,
-        "| host peak RSS (VmHWM) after the runs up to 64 in flight | {:.1} MB |",
-        megabytes(footprint.loaded_peak_rss)
-    );
-    let _ = writeln!(
-        out,
-        "| Python server peak RSS (VmHWM), idle after `initialize` + `tools/list` | {:.1} MB |",
-        megabytes(footprint.peer_idle_peak_rss)
-    );
-    let _ = writeln!(
-        out,
-        "| Python server peak RSS (VmHWM) after the runs up to 64 in flight | {:.1} MB |",
-        megabytes(footprint.peer_loaded_peak_rss)
-    );
+/// The artifacts' sizes (the servers' memory is in the comparison with the Python server).
+fn write_sizes(out: &mut String, footprint: &Footprint) {
+    table(out, "Sizes", &["artifact", "size"], "|---|--:|");
     let _ = writeln!(
         out,
         "| release component (`ktrdr_tools.wasm`) | {:.1} KB |",
@@ -411,9 +434,12 @@ fn write_footprint(out: &mut String, footprint: &Footprint) {
 }
 
 fn write_targets(out: &mut String, report: &Report) {
-    let _ = writeln!(out, "\n## Targets of the implementation plan\n");
-    let _ = writeln!(out, "| target | measured | met |");
-    let _ = writeln!(out, "|---|--:|:-:|");
+    table(
+        out,
+        "Targets of the implementation plan",
+        &["target", "measured", "met"],
+        "|---|--:|:-:|",
+    );
     let mut target = |name: String, measured: String, met: bool| {
         let verdict = if met { "yes" } else { "**no**" };
         let _ = writeln!(out, "| {name} | {measured} | {verdict} |");
