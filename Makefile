@@ -57,8 +57,8 @@ test-components: setup-rust ## The host tests' probe components (target/test-com
 
 test: setup build quality test-unit test-fuzz test-contract test-host test-e2e ## Everything CI checks
 
-test-unit: component ## Component unit tests (native), checks of the built component, the benchmark's own logic
-	$(CARGO) test $(NATIVE) -p ktrdr-tools -p package-docs -p component-names -p ktrdr-bench
+test-unit: component ## Unit tests: the component (native), the WIT-MCP bridge, checks of the built component, the benchmark's own logic
+	$(CARGO) test $(NATIVE) -p ktrdr-tools -p wit-mcp -p package-docs -p component-names -p ktrdr-bench
 
 test-fuzz: ## Replay the fuzz targets' seeds and regressions plus 100 000 seeded mutations each (stable)
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
@@ -77,6 +77,7 @@ fuzz: component ## libFuzzer, FUZZ_SECONDS (60) per target, and 20x the host pro
 	    -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
 	PROPTEST_CASES=20000 $(CARGO) test $(NATIVE) -p ktrdr-mcp --bin ktrdr-mcp prop_tests
+	PROPTEST_CASES=20000 $(CARGO) test $(NATIVE) -p wit-mcp --test properties
 
 soak: build setup-python ## The load test at SOAK_CALLS (100 000) calls, 32 in flight, with its figures
 	SOAK_CALLS=$(SOAK_CALLS) $(PYTHON) -m pytest -p no:cacheprovider -q -s tests/e2e/test_load.py

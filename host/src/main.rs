@@ -5,16 +5,12 @@ mod cache;
 mod cli;
 mod config;
 mod connections;
-mod convert;
-mod interface;
 mod locking;
 mod runtime;
 mod sandbox;
-mod schema;
 mod server;
 mod stdio;
 mod transport;
-mod wit_docs;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -25,11 +21,11 @@ use clap::Parser;
 use rmcp::service::ServerInitializeError;
 use rmcp::ServiceExt;
 use tracing_subscriber::EnvFilter;
+use wit_mcp::ComponentInterface;
 
 use crate::busy_poll::BusyPoll;
 use crate::cli::Cli;
 use crate::config::Config;
-use crate::interface::ComponentInterface;
 use crate::runtime::Runtime;
 use crate::server::ToolServer;
 use crate::transport::StdioTransport;
@@ -93,7 +89,7 @@ async fn run(cli: Cli, busy_poll: Arc<BusyPoll>) -> Result<()> {
         ready_ms = started.elapsed().as_millis() as u64,
         "serving MCP on stdio"
     );
-    let server = ToolServer::new(interface, runtime, config);
+    let server = ToolServer::new(interface, runtime, config)?;
     let (transport, writer) = StdioTransport::start(stdio::stdin(&busy_poll), stdio::stdout());
     match server.serve(transport).await {
         Ok(running) => {

@@ -27,11 +27,11 @@ use wasmtime::{
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wit_mcp::{ComponentInterface, ExportedFunction};
 
 use crate::cache;
 use crate::config::{ComponentSource, Config};
 use crate::connections::HttpClient;
-use crate::interface::{ComponentInterface, ExportedFunction};
 use crate::locking::lock;
 use crate::sandbox::{wasi_context, OutgoingHttpPolicy};
 

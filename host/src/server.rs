@@ -5,16 +5,15 @@ use std::sync::Arc;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
     CustomResult, ErrorCode, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams,
-    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{json, Value};
 use wasmtime::component::Val;
+use wit_mcp::{ArgumentError, ComponentInterface};
 
 use crate::config::Config;
-use crate::convert::{json_name, ArgumentError, Converter};
-use crate::interface::{ComponentInterface, ExportedFunction};
 use crate::runtime::{CallFailure, Runtime};
 
 /// Serves one component's functions as MCP tools.
@@ -32,14 +31,14 @@ impl ToolServer {
         interface: Arc<ComponentInterface>,
         runtime: Arc<Runtime>,
         config: Arc<Config>,
-    ) -> Self {
-        let tools = Arc::new(describe_tools(&interface));
-        Self {
+    ) -> anyhow::Result<Self> {
+        let tools = Arc::new(describe_tools(&interface)?);
+        Ok(Self {
             interface,
             runtime,
             config,
             tools,
-        }
+        })
     }
 
     async fn call(
@@ -50,11 +49,13 @@ impl ToolServer {
     ) -> CallToolResult {
         let function = &self.interface.functions[index];
         let name = function.tool_name.as_str();
-        let params =
-            match arguments_to_vals(&self.interface, function, &arguments.unwrap_or_default()) {
-                Ok(params) => params,
-                Err(error) => return invalid_argument(&error),
-            };
+        let params = match self
+            .interface
+            .arguments(index, &arguments.unwrap_or_default())
+        {
+            Ok(params) => params,
+            Err(error) => return invalid_argument(&error),
+        };
         tracing::debug!(tool = name, "calling");
         let has_result = function.function.result.is_some();
         match self
@@ -62,36 +63,21 @@ impl ToolServer {
             .call(index, &params, has_result, &context.ct)
             .await
         {
-            Ok(value) => self.result_of(function, value),
+            Ok(value) => self.result_of(index, value),
             Err(failure) => self.failure(name, failure),
         }
     }
 
-    /// Turns the function's return value into a tool result.
-    fn result_of(&self, function: &ExportedFunction, value: Option<Val>) -> CallToolResult {
-        let converter = Converter::new(&self.interface.resolve);
-        let outcome = function.outcome;
-        let (success, payload) = match (&value, outcome.is_result) {
-            (Some(Val::Result(Ok(payload))), true) => (true, payload.as_deref()),
-            (Some(Val::Result(Err(payload))), true) => (false, payload.as_deref()),
-            (value, _) => (true, value.as_ref()),
-        };
-        if success {
-            let json = match (outcome.ok, payload) {
-                (Some(ty), Some(val)) => converter.json_from_val(&ty, val),
-                _ => Value::Null,
-            };
-            return match (&function.output_schema, json) {
+    /// Turns the return value of function `index` into a tool result.
+    fn result_of(&self, index: usize, value: Option<Val>) -> CallToolResult {
+        match self.interface.result_to_json(index, value.as_ref()) {
+            Ok(json) => match (&self.interface.functions[index].output_schema, json) {
                 (Some(_), json @ Value::Object(_)) => CallToolResult::structured(json),
                 (_, Value::Null) => CallToolResult::success(vec![]),
                 (_, json) => CallToolResult::success(vec![ContentBlock::text(json.to_string())]),
-            };
+            },
+            Err(error) => tool_error(error),
         }
-        let error = match (outcome.err, payload) {
-            (Some(ty), Some(val)) => converter.json_from_val(&ty, val),
-            _ => Value::Null,
-        };
-        tool_error(error)
     }
 
     fn failure(&self, tool: &str, failure: CallFailure) -> CallToolResult {
@@ -122,35 +108,13 @@ impl ToolServer {
     }
 }
 
-/// Converts call arguments to the function's parameter values.
-fn arguments_to_vals(
-    interface: &ComponentInterface,
-    function: &ExportedFunction,
-    arguments: &JsonObject,
-) -> Result<Vec<Val>, ArgumentError> {
-    let converter = Converter::new(&interface.resolve);
-    let params = function.function.params.iter().map(|param| {
-        let range = function.docs.params.get(&param.name).and_then(|d| d.range);
-        (param.name.as_str(), &param.ty, range)
-    });
-    converter.fields_from_json(params, arguments, "")
-}
-
 /// An `isError` result for an argument that does not fit, with the fields of the component's
 /// errors.
 fn invalid_argument(error: &ArgumentError) -> CallToolResult {
-    let message = match &error.got {
-        Some(_) if error.expected.starts_with("absent") => format!(
-            "Unknown argument `{}`: {}.",
-            error.path,
-            error.expected.trim_start_matches("absent: ")
-        ),
-        _ => format!("Argument {error}. Fix it and call again."),
-    };
     tool_error(json!({
         "status_code": 0,
         "code": "invalid_argument",
-        "message": message,
+        "message": error.to_string(),
         "details": { "argument": error.path, "expected": error.expected },
     }))
 }
@@ -195,50 +159,19 @@ fn error_line(error: &Value) -> String {
 }
 
 /// The MCP description of every exported function.
-fn describe_tools(interface: &ComponentInterface) -> Vec<Tool> {
+fn describe_tools(interface: &ComponentInterface) -> anyhow::Result<Vec<Tool>> {
     interface
         .functions
         .iter()
         .map(|function| {
-            let description = if function.docs.description.is_empty() {
-                format!(
-                    "Calls the component's `{}` function.",
-                    function.function.name
+            serde_json::from_value(function.tool_descriptor()).map_err(|error| {
+                anyhow::anyhow!(
+                    "the tool `{}` is not an MCP tool: {error}",
+                    function.tool_name
                 )
-            } else {
-                function.docs.description.clone()
-            };
-            let mut tool = Tool::new(
-                function.tool_name.clone(),
-                description,
-                Arc::new(function.input_schema.clone()),
-            )
-            .with_title(title_of(&function.function.name));
-            if let Some(schema) = &function.output_schema {
-                tool = tool.with_raw_output_schema(Arc::new(schema.clone()));
-            }
-            if let Some(hints) = function.annotations() {
-                tool = tool.with_annotations(
-                    ToolAnnotations::new()
-                        .read_only(hints.read_only)
-                        .destructive(hints.destructive)
-                        .idempotent(hints.idempotent)
-                        .open_world(hints.open_world),
-                );
-            }
-            tool
+            })
         })
         .collect()
-}
-
-/// `get-operation-status` → `Get operation status`.
-fn title_of(wit_name: &str) -> String {
-    let words = json_name(wit_name).replace('_', " ");
-    let mut chars = words.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 impl ServerHandler for ToolServer {
@@ -294,9 +227,10 @@ impl ServerHandler for ToolServer {
 /// Lists the tools as JSON, for `--list-tools`.
 pub fn tools_json(interface: &ComponentInterface) -> Value {
     Value::Array(
-        describe_tools(interface)
-            .into_iter()
-            .map(|tool| serde_json::to_value(tool).unwrap_or(Value::Null))
+        interface
+            .functions
+            .iter()
+            .map(|function| function.tool_descriptor())
             .collect(),
     )
 }

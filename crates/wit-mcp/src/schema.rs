@@ -97,7 +97,8 @@ impl<'a> SchemaBuilder<'a> {
                         set_member(&mut schema, "default", normalized);
                     }
                     Err(error) => tracing::warn!(
-                        function = %function.name, %error,
+                        function = %function.name, parameter = %error.path,
+                        expected = %error.expected,
                         "documented default does not fit the parameter's type; left out"
                     ),
                 }

@@ -1,7 +1,8 @@
 //! The conventions of a component's WIT doc comments, read as tool metadata.
 //!
-//! A component carries its doc comments in a `package-docs` custom section, which the WIT
-//! decoder restores onto the decoded types (see the `package-docs` crate). This module parses a
+//! A component keeps its doc comments only in a `package-docs` custom section, which the WIT
+//! decoder restores onto the decoded types; without one, every text below is empty and the
+//! tools get plain descriptions. This module parses a
 //! function's docs: its description, `# Parameters` (with ``Default: `json`.`` and
 //! ``Range: `min..=max`.``) and `# Annotations`; an enum case's or flag's docs, whose
 //! ``JSON: `name`.`` names the case in JSON (for names WIT cannot spell, such as `1h`); an
@@ -14,8 +15,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 use wit_parser::{Docs, Function};
 
-/// `text` with every quoted kebab-case WIT name (`` `operation-id` ``, `` `data-load` ``) in its
-/// JSON spelling (`` `operation_id` ``, `` `data_load` ``): tool, parameter, field and case names
+/// `text` with every quoted kebab-case WIT name (`` `operation-id` ``, `` `dry-run` ``) in its
+/// JSON spelling (`` `operation_id` ``, `` `dry_run` ``): tool, parameter, field and case names
 /// all cross to JSON with `-` as `_`.
 pub fn json_spelling(text: &str) -> String {
     let mut parts = text.split('`');
@@ -248,7 +249,7 @@ mod tests {
         # Parameters\n\
         - `active-only`: Only pending and running operations. Default: `false`.\n\
         - `limit`: How many operations to return at most. Range: `1..=1000`. Default: `10`.\n\
-        - `strategy`: A name such as `mlp_basic`, or a path\n  whose file name names it.\n\
+        - `format`: A name such as `plain_text`, or a path\n  whose file name names it.\n\
         - `timeframes`: Bar sizes. Default: `[\"hour1\"]`.\n\n\
         # Annotations\nread-only, idempotent\n";
 
@@ -277,8 +278,8 @@ mod tests {
         assert_eq!(docs.params["active-only"].default, Some(json!(false)));
         assert_eq!(docs.params["timeframes"].default, Some(json!(["hour1"])));
         assert_eq!(
-            docs.params["strategy"].description,
-            "A name such as `mlp_basic`, or a path whose file name names it."
+            docs.params["format"].description,
+            "A name such as `plain_text`, or a path whose file name names it."
         );
     }
 
@@ -311,9 +312,9 @@ mod tests {
         let docs = CaseDocs::parse("One-hour bars,\n  the default. JSON: `1h`.");
         assert_eq!(docs.json_name.as_deref(), Some("1h"));
         assert_eq!(docs.description, "One-hour bars, the default.");
-        let plain = CaseDocs::parse("From the `data-load` cache.");
+        let plain = CaseDocs::parse("From the `dry-run` cache.");
         assert_eq!(plain.json_name, None);
-        assert_eq!(plain.description, "From the `data_load` cache.");
+        assert_eq!(plain.description, "From the `dry_run` cache.");
         assert_eq!(CaseDocs::parse("JSON: `1M`.").description, "");
         assert_eq!(CaseDocs::parse("JSON: ``.").json_name, None);
     }
