@@ -3,13 +3,11 @@
 
 #![allow(dead_code)] // each test crate uses its own subset
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use backend_launcher::SeededBackend;
 use serde_json::Value;
-use tempfile::TempDir;
 use ureq::Agent;
 
 /// Statuses after which an operation never changes.
@@ -17,8 +15,7 @@ pub const FINAL: [&str; 3] = ["completed", "failed", "cancelled"];
 
 /// The backend under test; killed on drop.
 pub struct Backend {
-    child: Child,
-    dir: TempDir,
+    process: SeededBackend,
     agent: Agent,
     /// `http://127.0.0.1:<port>/api/v1`.
     pub api: String,
@@ -29,59 +26,34 @@ pub struct Backend {
 impl Backend {
     /// Starts the binary with `--port 0 --seed-data` and the given extra flags.
     pub fn start(extra: &[&str]) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = |name: &str| dir.path().join(name).display().to_string();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ktrdr-backend"))
-            .args(["--port", "0", "--seed-data", "--log-level", "warn"])
-            .args([
-                "--data-dir",
-                &path("data"),
-                "--models-dir",
-                &path("models"),
-                "--strategies-dir",
-                &path("strategies"),
-            ])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ktrdr-backend");
-        let mut first_line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first_line)
-            .expect("read port");
-        let port: u16 = first_line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("first stdout line is not a port: {first_line:?}"));
+        let process = SeededBackend::start(Path::new(env!("CARGO_BIN_EXE_ktrdr-backend")), extra)
+            .expect("start ktrdr-backend");
         let agent = Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .new_agent();
-        let root = format!("http://127.0.0.1:{port}");
         Self {
-            child,
-            dir,
+            root: format!("http://{}", process.addr()),
+            api: process.api_url(),
+            process,
             agent,
-            api: format!("{root}/api/v1"),
-            root,
         }
     }
 
     /// Path of a file in the data directory.
     pub fn data_file(&self, name: &str) -> PathBuf {
-        self.dir.path().join("data").join(name)
+        self.process.data_dir().join(name)
     }
 
     /// Path of the models directory.
     pub fn models_dir(&self) -> PathBuf {
-        self.dir.path().join("models")
+        self.process.models_dir()
     }
 
     /// Path of the strategies directory.
     pub fn strategies_dir(&self) -> PathBuf {
-        self.dir.path().join("strategies")
+        self.process.strategies_dir()
     }
 
     fn finish(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
@@ -185,13 +157,6 @@ impl Backend {
     /// Polls until the operation is final; returns every snapshot seen.
     pub fn until_final(&self, id: &str, within: Duration) -> Vec<Value> {
         self.watch(id, within, is_final)
-    }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

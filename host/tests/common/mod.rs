@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use backend_launcher::SeededBackend;
+use backend_launcher::{artifacts, SeededBackend};
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
@@ -22,45 +22,27 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 /// How long any single exchange may take before a test gives up (a hang is a failure).
 pub const PATIENCE: Duration = Duration::from_secs(120);
 
-/// The workspace root.
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// `$CARGO_TARGET_DIR` (relative to the workspace, as cargo reads it), else `target/`.
-pub fn target_dir() -> PathBuf {
-    workspace().join(std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()))
-}
-
 /// The host binary under test.
 pub fn host_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ktrdr-mcp"))
 }
 
-/// The reference backend: `KTRDR_BACKEND_BIN`, else `<target>/native/ktrdr-backend`.
+/// The reference backend built with the same profile as the tests (see
+/// [`artifacts::backend_bin`]).
 pub fn backend_bin() -> PathBuf {
-    let path = std::env::var_os("KTRDR_BACKEND_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("native/ktrdr-backend"));
-    assert!(
-        path.is_file(),
-        "the reference backend {} is missing: run `make backend` (or set KTRDR_BACKEND_BIN)",
-        path.display()
-    );
-    path
+    artifacts::backend_bin().unwrap_or_else(|error| panic!("{error:#}"))
 }
 
 /// A compiled-component cache shared by the tests, so that only the first start compiles.
 fn cache_dir() -> PathBuf {
-    target_dir().join("ktrdr-mcp-test-cache")
+    artifacts::target_dir().join("ktrdr-mcp-test-cache")
 }
 
 /// Builds the probe test components once per test binary and returns the path of `name`
 /// (`probe` or `probe_plus`).
 pub fn test_component(name: &str) -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let dir = BUILT.get_or_init(|| {
-        let target = target_dir().join("test-components");
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args([
                 "build",
@@ -69,16 +51,15 @@ pub fn test_component(name: &str) -> PathBuf {
                 "wasm32-wasip2",
                 "--manifest-path",
             ])
-            .arg(workspace().join("host/test-components/Cargo.toml"))
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("test-components/Cargo.toml"))
             .arg("--target-dir")
-            .arg(&target)
+            .arg(artifacts::test_components_dir())
             .env_remove("RUSTFLAGS")
             .status()
             .expect("cannot run cargo to build the test components");
         assert!(status.success(), "building the test components failed");
-        target.join("wasm32-wasip2/release")
     });
-    dir.join(format!("{name}.wasm"))
+    artifacts::test_component(name)
 }
 
 /// A reference backend on a free port with seeded temporary directories; killed on drop.

@@ -1,10 +1,13 @@
 //! Starts the reference backend, `ktrdr-backend`, on a free loopback port with its data, models
-//! and strategies in fresh temporary directories, seeded with the sample bars and strategies.
-//! The host's integration tests and the benchmarks run against it.
+//! and strategies in fresh temporary directories, seeded with the sample bars and strategies;
+//! and finds the built artifacts ([`artifacts`]). The backend's contract tests, the host's
+//! integration tests and the benchmarks run against it.
+
+pub mod artifacts;
 
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, Result};
@@ -16,7 +19,7 @@ pub const API_PREFIX: &str = "/api/v1";
 pub struct SeededBackend {
     child: Child,
     port: u16,
-    _dirs: tempfile::TempDir,
+    dirs: tempfile::TempDir,
 }
 
 impl SeededBackend {
@@ -44,11 +47,7 @@ impl SeededBackend {
             .trim()
             .parse()
             .with_context(|| format!("the backend announced {line:?}, not a port"))?;
-        Ok(Self {
-            child,
-            port,
-            _dirs: dirs,
-        })
+        Ok(Self { child, port, dirs })
     }
 
     /// The backend's process id.
@@ -64,6 +63,21 @@ impl SeededBackend {
     /// Its base URL, API prefix included, as the host takes it.
     pub fn api_url(&self) -> String {
         format!("http://{}{API_PREFIX}", self.addr())
+    }
+
+    /// Its data directory (`--data-dir`): the seeded bars, one CSV per symbol and bar size.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dirs.path().join("data")
+    }
+
+    /// Its models directory (`--models-dir`).
+    pub fn models_dir(&self) -> PathBuf {
+        self.dirs.path().join("models")
+    }
+
+    /// Its strategies directory (`--strategies-dir`), seeded with the shipped strategies.
+    pub fn strategies_dir(&self) -> PathBuf {
+        self.dirs.path().join("strategies")
     }
 }
 
