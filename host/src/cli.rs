@@ -45,13 +45,6 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_concurrent_calls: u32,
 
-    /// Microseconds the host may spin, polling stdin, before it sleeps waiting for it; 0 never
-    /// spins. It spins only while messages keep coming within this time, which saves the wakeup
-    /// of a sleeping thread on each message, and never with a single CPU.
-    #[arg(long = "busy-poll-us", env = "KTRDR_MCP_BUSY_POLL_US", value_name = "MICROS",
-          default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=10_000))]
-    pub busy_poll_micros: u64,
-
     /// Directory of the compiled-component cache. Default: `$XDG_CACHE_HOME/ktrdr-mcp` or
     /// `~/.cache/ktrdr-mcp`.
     #[arg(long, env = "KTRDR_MCP_CACHE_DIR", value_name = "DIR")]

@@ -20,6 +20,20 @@ pub enum ComponentSource {
     File(PathBuf),
 }
 
+/// The release component embedded at build time (see `build.rs`).
+const BUNDLED_COMPONENT: &[u8] = include_bytes!(env!("KTRDR_BUNDLED_COMPONENT"));
+
+impl ComponentSource {
+    /// The component's bytes.
+    pub fn bytes(&self) -> Result<Vec<u8>> {
+        match self {
+            Self::Bundled => Ok(BUNDLED_COMPONENT.to_vec()),
+            Self::File(path) => std::fs::read(path)
+                .with_context(|| format!("cannot read the component {}", path.display())),
+        }
+    }
+}
+
 /// Everything the host needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -1,16 +1,15 @@
 //! `ktrdr-mcp`: serves a KTRDR tools WebAssembly component as an MCP server on stdio.
+//!
+//! This file, [`cli`] and [`config`] are the process: flags, configuration, logging and the
+//! async runtime. [`wasm`] compiles the component and runs each call in a sandboxed, limited
+//! instance; [`mcp`] is the rmcp server that offers the component's functions as tools.
 
-mod busy_poll;
-mod cache;
 mod cli;
 mod config;
 mod connections;
-mod locking;
-mod runtime;
+mod mcp;
 mod sandbox;
-mod server;
-mod stdio;
-mod transport;
+mod wasm;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -23,12 +22,10 @@ use rmcp::ServiceExt;
 use tracing_subscriber::EnvFilter;
 use wit_mcp::ComponentInterface;
 
-use crate::busy_poll::BusyPoll;
 use crate::cli::Cli;
 use crate::config::Config;
-use crate::runtime::Runtime;
-use crate::server::ToolServer;
-use crate::transport::StdioTransport;
+use crate::mcp::ToolServer;
+use crate::wasm::Runtime;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -40,19 +37,8 @@ fn main() -> ExitCode {
         .init();
     // One thread runs the protocol, the calls and their HTTP I/O: a call is mostly waiting, and
     // a CPU-bound guest yields every epoch tick, so hops between threads would only add latency.
-    let busy_poll = Arc::new(BusyPoll::on_this_machine(Duration::from_micros(
-        cli.busy_poll_micros,
-    )));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .on_thread_park({
-            let busy_poll = busy_poll.clone();
-            move || busy_poll.before_park()
-        })
-        .on_thread_unpark({
-            let busy_poll = busy_poll.clone();
-            move || busy_poll.after_unpark()
-        })
         .build()
     {
         Ok(runtime) => runtime,
@@ -61,7 +47,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(run(cli, busy_poll));
+    let outcome = runtime.block_on(serve(cli));
     // A blocking stdin read (a terminal, a file) may still be pending; it must not hold the exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match outcome {
@@ -73,12 +59,13 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, busy_poll: Arc<BusyPoll>) -> Result<()> {
+/// Serves the configured component on stdio until the client closes stdin.
+async fn serve(cli: Cli) -> Result<()> {
     let config = Arc::new(Config::from_cli(&cli)?);
-    let bytes = runtime::component_bytes(&config.component)?;
+    let bytes = config.component.bytes()?;
     let interface = Arc::new(ComponentInterface::decode(&bytes)?);
     if cli.list_tools {
-        println!("{:#}", server::tools_json(&interface));
+        println!("{:#}", mcp::tools_json(&interface));
         return Ok(());
     }
     let started = std::time::Instant::now();
@@ -90,14 +77,12 @@ async fn run(cli: Cli, busy_poll: Arc<BusyPoll>) -> Result<()> {
         "serving MCP on stdio"
     );
     let server = ToolServer::new(interface, runtime, config)?;
-    let (transport, writer) = StdioTransport::start(stdio::stdin(&busy_poll), stdio::stdout());
-    match server.serve(transport).await {
-        Ok(running) => {
-            running.waiting().await.context("the MCP service failed")?;
+    match server.serve(mcp::stdio()).await {
+        Ok(service) => {
+            service.waiting().await.context("the MCP service failed")?;
         }
         Err(ServerInitializeError::ConnectionClosed(_)) => {}
         Err(error) => return Err(error).context("the MCP session could not start"),
     }
-    writer.await.context("the stdout writer failed")?;
     Ok(())
 }

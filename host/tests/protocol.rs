@@ -1,6 +1,7 @@
 //! The MCP protocol as clients of both eras see it, the JSON-RPC errors rmcp's clients never
-//! provoke (malformed lines, unknown methods, unknown tools, closing stdin), and a host that
-//! waits for messages without using the CPU.
+//! provoke (malformed lines, unknown methods, unknown tools, closing stdin), a host that waits
+//! for messages without using the CPU, and start-up: the compiled-code cache and a clear error
+//! when the instance pool does not fit.
 
 mod common;
 
@@ -9,6 +10,7 @@ use rmcp::model::ProtocolVersion;
 use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
 use rmcp::transport::TokioChildProcess;
 use serde_json::{json, Value};
+use std::path::Path;
 use std::time::Duration;
 
 fn probe_args() -> Vec<String> {
@@ -128,8 +130,14 @@ async fn a_malformed_line_gets_a_parse_error_and_the_session_goes_on() {
         session.send(garbage).await;
         let error = session.receive().await;
         assert_eq!(error["error"]["code"], -32700, "{error}");
-        assert_eq!(error["id"], Value::Null, "{error}");
+        assert_eq!(error.get("id"), Some(&Value::Null), "{error}");
     }
+    session
+        .send(r#"{"jsonrpc":"2.0","id":"bad","method":"tools/call","params":"not an object"}"#)
+        .await;
+    let error = session.receive().await;
+    assert_eq!(error["error"]["code"], -32600, "{error}");
+    assert_eq!(error["id"], "bad", "{error}");
     session
         .send(r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#)
         .await;
@@ -218,6 +226,60 @@ fn too_little_address_space_for_the_instance_pool_is_a_clear_startup_error() {
     );
 }
 
+/// Starts the host with the compiled-code cache in `cache` and stdin closed, so that it exits
+/// once ready; returns its log.
+fn start_with_cache(cache: &Path) -> String {
+    let output = std::process::Command::new(common::host_bin())
+        .arg("--api-url")
+        .arg(dead_url())
+        .arg("--component")
+        .arg(test_component("probe"))
+        .arg("--cache-dir")
+        .arg(cache)
+        .env_clear()
+        .env("RUST_LOG", "ktrdr_mcp=debug")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the host");
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{log}");
+    log
+}
+
+#[test]
+fn compiled_code_is_cached_reused_and_a_broken_cache_is_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    assert!(start_with_cache(&cache).contains("component compiled"));
+    assert!(start_with_cache(&cache).contains("loaded from the cache"));
+
+    let mut pending = vec![cache.clone()];
+    let mut entries = 0;
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            std::fs::write(&path, b"not compiled code").unwrap();
+            entries += 1;
+        }
+    }
+    assert!(entries > 0, "nothing was written to the cache");
+    let log = start_with_cache(&cache);
+    assert!(
+        log.contains("component compiled"),
+        "a broken entry was used: {log}"
+    );
+    assert!(
+        start_with_cache(&cache).contains("loaded from the cache"),
+        "not rewritten"
+    );
+
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, b"").unwrap();
+    let log = start_with_cache(&not_a_dir);
+    assert!(log.contains("compiling at every start"), "{log}");
+}
+
 #[tokio::test]
 async fn closing_stdin_exits_zero() {
     let session = RawSession::start(&dead_url(), &args(&probe_args()));
@@ -270,8 +332,7 @@ async fn stdout_carries_only_protocol_messages() {
 
 #[tokio::test]
 async fn a_host_waiting_after_a_burst_of_messages_uses_no_cpu() {
-    // A quick burst turns busy-polling on (each wait is short); the first long wait must turn it
-    // off, so that the idle host sleeps instead of spinning.
+    // After a quick burst of messages, a host waiting for the next one must sleep.
     let probe = probe_args();
     let mut session = RawSession::start(&dead_url(), &args(&probe));
     session.initialize().await;

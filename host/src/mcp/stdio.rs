@@ -1,189 +1,206 @@
-//! The stdio transport: newline-delimited JSON-RPC between the client and rmcp, with the two
-//! answers rmcp's own stdio transport does not give. rmcp 3.11 silently drops a line that is not
-//! JSON; JSON-RPC 2.0 requires a `-32700 Parse error` response (with `id: null`). And it answers
-//! JSON that is not a valid message with a `-32600` that has no `id`, which no client can match
-//! to its request. A notification sent before the first request (say `notifications/initialized`
-//! ahead of `initialize`) would end rmcp's session; here it is dropped, as it refers to nothing.
+//! The MCP channel on stdin and stdout: rmcp's stdio streams and JSON-RPC line codec, with the
+//! answers rmcp's own stdio transport does not give.
 //!
-//! So this is rmcp's transport itself, not a filter in front of rmcp's own: a reader task parses
-//! each line once, into rmcp's message type with rmcp's parser, and hands the message to the
-//! service; only a line that fails is looked at again, to answer it (the `-32600` with the request's id). `send`
-//! serializes a server message into one line, and a single writer task owns stdout: server
-//! messages and these answers are written whole, in the order queued.
+//! rmcp drops a line that is not JSON, where JSON-RPC 2.0 asks for `-32700 Parse error` with
+//! `id: null`; and it answers JSON that is not a valid message with a `-32600` without an `id`,
+//! which no client can match to its request. Here each line is parsed once, with rmcp's parser,
+//! into rmcp's message type; only a line it refuses is looked at again, to answer it with the
+//! request's own id. A malformed notification is dropped unanswered (JSON-RPC 2.0 §4.1), and so
+//! is any message before the client's first request: it cannot refer to anything yet, and rmcp
+//! would end the session on it.
 
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 
+use futures_util::{SinkExt, StreamExt};
 use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
-use rmcp::transport::Transport;
+use rmcp::transport::async_rw::{JsonRpcMessageCodec, DEFAULT_MAX_LINE_LENGTH};
+use rmcp::transport::{StdioReader, StdioWriter, Transport};
 use rmcp::RoleServer;
-use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
-use tokio::task::{AbortHandle, JoinHandle};
+use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Mutex;
+use tokio_util::bytes::BytesMut;
+use tokio_util::codec::{
+    AnyDelimiterCodec, AnyDelimiterCodecError, Decoder, FramedRead, FramedWrite,
+};
 
-/// Largest message accepted, as rmcp's own limit; a longer line is answered as unparsable.
-const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+/// Largest message accepted, as rmcp's; a longer line is answered as unparsable.
+const MAX_LINE_BYTES: usize = DEFAULT_MAX_LINE_LENGTH;
 
-/// Parsed client messages the reader may hold before the service takes them; past that, stdin
-/// is left unread.
-const READ_AHEAD_MESSAGES: usize = 64;
-
-/// rmcp's side of stdin and stdout: parsed client messages in, server messages out.
-pub struct StdioTransport {
-    /// Client messages from the reader task, which ends (closing this) when stdin does.
-    incoming: mpsc::Receiver<ClientJsonRpcMessage>,
-    /// Lines for the writer task; `None` once closed.
-    outgoing: Option<mpsc::UnboundedSender<Vec<u8>>>,
-    /// The reader task, stopped on close.
-    reader: AbortHandle,
+/// rmcp's side of stdin and stdout: client messages in, server messages out, one per line.
+pub struct StdioTransport<R, W> {
+    input: FramedRead<R, LineCodec>,
+    output: Arc<Mutex<FramedWrite<W, JsonRpcMessageCodec<Outgoing>>>>,
+    /// The answer to the last refused line, until it is in the writer.
+    unanswered: Option<Value>,
+    /// Whether the client has sent a request yet.
+    requested: bool,
 }
 
-impl StdioTransport {
-    /// Starts the reader on `input` (stdin) and the writer on `output` (stdout). The writer's
-    /// handle ends after `output` has received every queued line, once the transport is closed
-    /// or dropped and the reader has stopped (at the end of stdin, or on close): await it
-    /// before exiting.
-    pub fn start(
-        input: impl AsyncRead + Unpin + Send + 'static,
-        output: impl AsyncWrite + Unpin + Send + 'static,
-    ) -> (Self, JoinHandle<()>) {
-        let (to_rmcp, incoming) = mpsc::channel(READ_AHEAD_MESSAGES);
-        let (lines, outgoing) = mpsc::unbounded_channel();
-        let reader = tokio::spawn(read_client(input, to_rmcp, lines.clone())).abort_handle();
-        let writer = tokio::spawn(write_out(output, outgoing));
-        let transport = Self {
-            incoming,
-            outgoing: Some(lines),
-            reader,
-        };
-        (transport, writer)
-    }
+/// The process's stdin and stdout, opened as rmcp opens them for a stdio server (pipes are
+/// polled by the runtime, other files read and written on its blocking threads).
+pub fn stdio() -> StdioTransport<StdioReader, StdioWriter> {
+    let (input, output) = rmcp::transport::stdio_pipes();
+    StdioTransport::new(input, output)
+}
 
-    /// Queues `message` for stdout as one line.
-    fn queue(&self, message: &ServerJsonRpcMessage) -> io::Result<()> {
-        let outgoing = self.outgoing.as_ref().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotConnected, "the transport is closed")
-        })?;
-        let line = json_line(message)?;
-        outgoing
-            .send(line)
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "stdout is closed"))
+impl<R: AsyncRead, W: AsyncWrite> StdioTransport<R, W> {
+    /// Client messages read from `input`, server messages written to `output`.
+    pub fn new(input: R, output: W) -> Self {
+        let lines =
+            AnyDelimiterCodec::new_with_max_length(vec![b'\n'], vec![b'\n'], MAX_LINE_BYTES);
+        Self {
+            input: FramedRead::new(input, LineCodec(lines)),
+            output: Arc::new(Mutex::new(FramedWrite::new(
+                output,
+                JsonRpcMessageCodec::default(),
+            ))),
+            unanswered: None,
+            requested: false,
+        }
     }
 }
 
-impl Transport<RoleServer> for StdioTransport {
+/// A line for stdout.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each one is encoded into the writer's buffer at once"
+)]
+enum Outgoing {
+    Message(ServerJsonRpcMessage),
+    /// The error response to a refused line.
+    Answer(Value),
+}
+
+impl<R, W> Transport<RoleServer> for StdioTransport<R, W>
+where
+    R: AsyncRead + Send + Unpin,
+    W: AsyncWrite + Send + Unpin + 'static,
+{
     type Error = io::Error;
 
     fn send(
         &mut self,
         item: ServerJsonRpcMessage,
     ) -> impl Future<Output = io::Result<()>> + Send + 'static {
-        // Queued now, so lines keep the order of the calls whenever the futures are polled.
-        std::future::ready(self.queue(&item))
+        let output = self.output.clone();
+        async move {
+            let mut output = output.lock().await;
+            Ok(output.send(Outgoing::Message(item)).await?)
+        }
     }
 
+    /// rmcp polls this against its other work and drops it when that comes first, so nothing
+    /// is lost then: a line is taken from the reader only whole, and an answer is let go only
+    /// once it is in the writer's buffer (which this flush, or the next message's, writes out).
     async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
-        self.incoming.recv().await
-    }
-
-    /// Stops reading stdin and lets the writer end once it has written what is queued.
-    async fn close(&mut self) -> io::Result<()> {
-        self.reader.abort();
-        self.incoming.close();
-        self.outgoing = None;
-        Ok(())
-    }
-}
-
-/// Reads client lines: each one rmcp can take goes to it parsed; the others are answered
-/// (`-32700` when not JSON, `-32600` when not a message) or, malformed notifications, dropped.
-/// A notification or response before the client's first request is dropped too: it cannot
-/// refer to anything yet, and rmcp would end the session on it (it expects a request first).
-async fn read_client(
-    input: impl AsyncRead + Unpin,
-    to_rmcp: mpsc::Sender<ClientJsonRpcMessage>,
-    answers: mpsc::UnboundedSender<Vec<u8>>,
-) {
-    let mut reader = BufReader::new(input);
-    let mut line = Vec::new();
-    let mut requested = false;
-    loop {
-        line.clear();
-        let read = (&mut reader)
-            .take(MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .await;
-        match read {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(error) => {
-                tracing::error!("cannot read stdin: {error}");
-                break;
+        loop {
+            if let Some(answer) = &self.unanswered {
+                let mut output = self.output.lock().await;
+                output.feed(Outgoing::Answer(answer.clone())).await.ok()?;
+                self.unanswered = None;
+                output.flush().await.ok()?;
             }
-        }
-        if line.len() > MAX_LINE_BYTES && line.last() != Some(&b'\n') {
-            skip_rest_of_line(&mut reader).await;
-            let _ = answers.send(parse_error(&format!(
-                "message longer than {MAX_LINE_BYTES} bytes"
-            )));
-            continue;
-        }
-        let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
-        if text.iter().all(u8::is_ascii_whitespace) {
-            continue; // a blank line, skipped as rmcp does
-        }
-        match serde_json::from_slice::<ClientJsonRpcMessage>(text) {
-            Ok(message) => {
-                let is_request = matches!(message, ClientJsonRpcMessage::Request(_));
-                if !requested && !is_request {
+            match self.input.next().await? {
+                Ok(Line::Message(message)) => {
+                    self.requested |= matches!(message, ClientJsonRpcMessage::Request(_));
+                    if self.requested {
+                        return Some(message);
+                    }
                     tracing::debug!("dropping a message sent before any request: {message:?}");
-                    continue;
                 }
-                requested = true;
-                if to_rmcp.send(message).await.is_err() {
-                    break;
-                }
-            }
-            Err(error) => {
-                if let Some(answer) = answer(text, &error) {
-                    let _ = answers.send(answer);
+                Ok(Line::Refused(answer)) => self.unanswered = answer,
+                Err(error) => {
+                    tracing::error!("cannot read stdin: {error}");
+                    return None;
                 }
             }
         }
     }
-    // Dropping `to_rmcp` makes `receive` return `None`, which ends the service.
+
+    /// Writes out what is buffered and closes stdout.
+    async fn close(&mut self) -> io::Result<()> {
+        Ok(self.output.lock().await.close().await?)
+    }
 }
 
-async fn skip_rest_of_line(reader: &mut (impl AsyncBufReadExt + Unpin)) {
-    loop {
-        let Ok(buffer) = reader.fill_buf().await else {
-            return;
-        };
-        if buffer.is_empty() {
-            return;
-        }
-        match buffer.iter().position(|b| *b == b'\n') {
-            Some(end) => {
-                reader.consume(end + 1);
-                return;
-            }
-            None => {
-                let all = buffer.len();
-                reader.consume(all);
+/// One line of stdin, parsed.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each one is handed on (or answered) as soon as it is read"
+)]
+enum Line {
+    Message(ClientJsonRpcMessage),
+    /// A line rmcp cannot take, and its answer (`None`: a notification, left unanswered).
+    Refused(Option<Value>),
+}
+
+/// Splits stdin into lines of at most [`MAX_LINE_BYTES`] and parses each; blank lines are
+/// skipped.
+struct LineCodec(AnyDelimiterCodec);
+
+impl LineCodec {
+    /// The next line of `buf`, from `split` (the line codec's `decode` or `decode_eof`).
+    fn next_line(
+        &mut self,
+        buf: &mut BytesMut,
+        split: fn(
+            &mut AnyDelimiterCodec,
+            &mut BytesMut,
+        ) -> Result<Option<tokio_util::bytes::Bytes>, AnyDelimiterCodecError>,
+    ) -> io::Result<Option<Line>> {
+        loop {
+            match split(&mut self.0, buf) {
+                Ok(Some(line)) => {
+                    if let Some(line) = parse(&line) {
+                        return Ok(Some(line));
+                    }
+                }
+                Ok(None) => return Ok(None),
+                Err(AnyDelimiterCodecError::MaxChunkLengthExceeded) => {
+                    let reason = format!("message longer than {MAX_LINE_BYTES} bytes");
+                    return Ok(Some(Line::Refused(Some(parse_error(&reason)))));
+                }
+                Err(AnyDelimiterCodecError::Io(error)) => return Err(error),
             }
         }
     }
 }
 
-/// The answer to a line that is not a message rmcp can take (`error` says why): `-32700` when
-/// it is not JSON. rmcp would answer a well-formed line of the wrong shape (`"params": "x"`, an
-/// object id, a batch) with `-32600` but without any `id`, and drop one holding a number serde
-/// cannot represent (`1e400`), so a client waiting for that request would never see its answer.
-/// Here such a line is answered with `-32600` and the request's id (`null` when it has none a
-/// client could have used). `None` for a malformed notification: never answered (JSON-RPC 2.0
-/// §4.1).
-fn answer(text: &[u8], error: &serde_json::Error) -> Option<Vec<u8>> {
+impl Decoder for LineCodec {
+    type Item = Line;
+    type Error = io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Option<Line>> {
+        self.next_line(buf, AnyDelimiterCodec::decode)
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> io::Result<Option<Line>> {
+        self.next_line(buf, AnyDelimiterCodec::decode_eof)
+    }
+}
+
+/// `line` as a message, or refused with its answer; `None` for a blank line.
+fn parse(line: &[u8]) -> Option<Line> {
+    let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(match serde_json::from_slice::<ClientJsonRpcMessage>(text) {
+        Ok(message) => Line::Message(message),
+        Err(error) => Line::Refused(answer(text, &error)),
+    })
+}
+
+/// The answer to a line rmcp's parser refused (`error` says why): `-32700` when it is not JSON;
+/// otherwise `-32600` with the request's id (`null` when it has none a client could have used:
+/// missing, an object, a batch), also for a line holding a number serde cannot represent
+/// (`1e400`) or nested too deep. `None` for a malformed notification.
+fn answer(text: &[u8], error: &serde_json::Error) -> Option<Value> {
     match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
         Err(syntax) if syntax.is_syntax() || syntax.is_eof() => {
             tracing::debug!("answering an unparsable line with -32700: {syntax}");
@@ -201,11 +218,15 @@ fn answer(text: &[u8], error: &serde_json::Error) -> Option<Vec<u8>> {
             tracing::debug!("dropping a malformed notification: {error}");
             return None;
         }
-        Some(id @ (serde_json::Value::String(_) | serde_json::Value::Number(_))) => id,
-        _ => serde_json::Value::Null,
+        Some(id @ (Value::String(_) | Value::Number(_))) => id,
+        _ => Value::Null,
     };
     tracing::debug!("answering a malformed message with -32600: {error}");
-    Some(error_line(id, -32600, &format!("Invalid Request: {error}")))
+    Some(error_response(
+        id,
+        -32600,
+        &format!("Invalid Request: {error}"),
+    ))
 }
 
 /// The members of a message that decide how to answer it; the others are skipped unread.
@@ -213,91 +234,63 @@ fn answer(text: &[u8], error: &serde_json::Error) -> Option<Vec<u8>> {
 struct Envelope {
     /// `Some(null)` for `"id": null`, `None` when absent.
     #[serde(default, deserialize_with = "present")]
-    id: Option<serde_json::Value>,
+    id: Option<Value>,
     #[serde(default, deserialize_with = "present")]
-    method: Option<serde_json::Value>,
+    method: Option<Value>,
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(
-    value: D,
-) -> Result<Option<serde_json::Value>, D::Error> {
+fn present<'de, D: serde::Deserializer<'de>>(value: D) -> Result<Option<Value>, D::Error> {
     serde::Deserialize::deserialize(value).map(Some)
 }
 
-fn parse_error(reason: &str) -> Vec<u8> {
-    error_line(
-        serde_json::Value::Null,
-        -32700,
-        &format!("Parse error: {reason}"),
-    )
+fn parse_error(reason: &str) -> Value {
+    error_response(Value::Null, -32700, &format!("Parse error: {reason}"))
 }
 
-/// One JSON-RPC error response line.
-fn error_line(id: serde_json::Value, code: i64, message: &str) -> Vec<u8> {
-    let error = json!({
-        "jsonrpc": "2.0",
-        "id": id,
-        "error": { "code": code, "message": message },
-    });
-    // Cannot fail: a `Value`'s keys are strings, and writing to memory has no I/O errors.
-    json_line(&error).unwrap_or_default()
-}
-
-/// `message` as one line of compact JSON, newline included.
-fn json_line(message: &impl serde::Serialize) -> serde_json::Result<Vec<u8>> {
-    let mut line = serde_json::to_vec(message)?;
-    line.push(b'\n');
-    Ok(line)
-}
-
-/// Writes whole lines to stdout, flushing after each, until every sender is gone.
-async fn write_out(
-    mut output: impl AsyncWrite + Unpin,
-    mut lines: mpsc::UnboundedReceiver<Vec<u8>>,
-) {
-    while let Some(line) = lines.recv().await {
-        if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
-            tracing::error!("stdout is closed; dropping server messages");
-            break;
-        }
-    }
+fn error_response(id: Value, code: i64, message: &str) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } })
 }
 
 #[cfg(test)]
-pub(crate) mod prop_tests {
-    //! Properties of the line handling: every client line rmcp can take is forwarded to it as
-    //! that line's message, every other one answered with exactly one well-formed error carrying
-    //! the request's id (`-32700` for non-JSON, `-32600` for JSON of the wrong shape), in order;
-    //! only a malformed notification goes unanswered (and a blank line is skipped).
+mod prop_tests {
+    //! Every client line rmcp can take reaches it as that line's message; every other one is
+    //! answered with exactly one well-formed error carrying the request's id (`-32700` for
+    //! non-JSON, `-32600` for JSON of the wrong shape), in order; only a malformed notification
+    //! goes unanswered, and a blank line is skipped.
 
     use super::*;
     use proptest::prelude::*;
     use rmcp::model::ServerResult;
-    use serde_json::Value;
+    use tokio::io::AsyncReadExt;
 
-    /// What `read_client` did with `input`: the messages it forwarded (as JSON) and the answers
-    /// it sent.
+    /// What the transport did with `input`: the messages it passed to rmcp (as JSON) and every
+    /// line it wrote to stdout.
     fn handle(input: &[u8]) -> (Vec<Value>, Vec<Value>) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("a test runtime");
-        let (to_rmcp, mut incoming) = mpsc::channel(READ_AHEAD_MESSAGES);
-        let (answers, mut received) = mpsc::unbounded_channel();
-        let mut forwarded = Vec::new();
-        runtime.block_on(async {
-            let collect = async {
-                while let Some(message) = incoming.recv().await {
+        let (output, mut written) = tokio::io::duplex(64 * 1024);
+        let (forwarded, text) = runtime.block_on(async {
+            let mut transport = StdioTransport::new(input, output);
+            let receive = async move {
+                let mut forwarded = Vec::new();
+                while let Some(message) = transport.receive().await {
                     forwarded.push(serde_json::to_value(message).expect("a message as JSON"));
                 }
+                transport.close().await.expect("stdout closes");
+                drop(transport);
+                forwarded
             };
-            tokio::join!(read_client(input, to_rmcp, answers), collect);
+            let mut text = String::new();
+            let (forwarded, read) = tokio::join!(receive, written.read_to_string(&mut text));
+            read.expect("stdout is text");
+            (forwarded, text)
         });
-        let mut replies = Vec::new();
-        while let Ok(line) = received.try_recv() {
-            assert_eq!(line.last(), Some(&b'\n'), "an answer is one whole line");
-            assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
-            replies.push(serde_json::from_slice(&line).expect("an answer is JSON"));
-        }
+        assert!(text.is_empty() || text.ends_with('\n'), "{text}");
+        let replies = text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("an answer is JSON"))
+            .collect();
         (forwarded, replies)
     }
 
@@ -389,7 +382,7 @@ pub(crate) mod prop_tests {
             ".{0,16}",
         ];
         (json_value(), method, json_value()).prop_map(|(id, method, params)| {
-            serde_json::json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })
+            json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })
         })
     }
 
@@ -500,35 +493,30 @@ pub(crate) mod prop_tests {
     }
 
     #[test]
-    fn sent_messages_reach_stdout_as_whole_lines_before_the_writer_ends() {
+    fn server_messages_and_answers_reach_stdout_as_whole_lines() {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("a test runtime");
         let input: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\nnot json\n";
         let (output, mut written) = tokio::io::duplex(4096);
-        let lines = runtime.block_on(async {
-            let (mut transport, writer) = StdioTransport::start(input, output);
+        let text = runtime.block_on(async {
+            let mut transport = StdioTransport::new(input, output);
             let (_, id) = transport.receive().await.unwrap().into_request().unwrap();
             let pong = ServerJsonRpcMessage::response(ServerResult::empty(()), id);
             transport.send(pong.clone()).await.unwrap();
             assert!(transport.receive().await.is_none(), "stdin has ended");
             transport.close().await.unwrap();
-            assert!(transport.send(pong).await.is_err(), "closed");
-            writer.await.unwrap();
+            drop(transport);
             let mut text = String::new();
             written.read_to_string(&mut text).await.unwrap();
             text
         });
-        let mut replies: Vec<Value> = lines
+        let replies: Vec<Value> = text
             .lines()
             .map(|line| serde_json::from_str(line).unwrap())
             .collect();
-        replies.sort_by_key(|reply| reply["id"].is_null());
-        assert_eq!(replies.len(), 2, "{lines}");
-        assert_eq!(
-            replies[0],
-            serde_json::json!({"jsonrpc":"2.0","id":1,"result":{}})
-        );
+        assert_eq!(replies.len(), 2, "{text}");
+        assert_eq!(replies[0], json!({"jsonrpc":"2.0","id":1,"result":{}}));
         assert_eq!(answered(&replies[1]), Fate::Answered(Value::Null, -32700));
     }
 }

@@ -11,35 +11,25 @@
 //! what idle instances keep resident. An instance whose call trapped, hit the memory cap, ran
 //! out of time or was cancelled is thrown away with its store.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use wasmtime::component::{
-    ComponentExportIndex, Instance, InstancePre, Linker, ResourceTable, Val,
+    Component, ComponentExportIndex, Instance, InstancePre, Linker, ResourceTable, Val,
 };
-use wasmtime::{
-    Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, Trap,
-    UpdateDeadline,
-};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use wit_mcp::{ComponentInterface, ExportedFunction};
 
-use crate::cache;
-use crate::config::{ComponentSource, Config};
+use super::engine::{self, EpochTicker};
+use super::limits::CallLimits;
+use crate::config::Config;
 use crate::connections::HttpClient;
-use crate::locking::lock;
 use crate::sandbox::{wasi_context, OutgoingHttpPolicy};
-
-/// The release component embedded at build time (see `build.rs`).
-const BUNDLED_COMPONENT: &[u8] = include_bytes!(env!("KTRDR_BUNDLED_COMPONENT"));
-
-/// How often the epoch advances; a CPU-bound guest yields (and checks its deadline) this often.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Successful calls one instance serves before a fresh one replaces it.
 const CALLS_PER_INSTANCE: u32 = 1000;
@@ -51,21 +41,6 @@ const KEPT_MEMORY_BYTES: usize = 2 << 20;
 
 /// Idle instances kept at most (each may hold up to its memory's size resident).
 const IDLE_INSTANCES: usize = 16;
-
-/// Address space reserved per linear memory: the whole 32-bit index range, so that Cranelift
-/// needs no bounds check on the guest's loads and stores (the guard pages and the memory cap
-/// catch what is out of range). It is only reserved, never committed: resident memory is what
-/// a guest touches. A smaller reservation (the cap) made a call's guest code measurably slower.
-const MEMORY_RESERVATION_BYTES: u64 = 4 << 30;
-
-/// Table elements one call may grow each table to.
-const TABLE_ELEMENTS_CAP: usize = 20_000;
-
-/// Per call slot: the core instances, memories and tables one component instance may use (a
-/// Rust `wasm32-wasip2` component has 3 core instances, 1 memory and 2 tables).
-const CORE_INSTANCES_PER_SLOT: u32 = 16;
-const MEMORIES_PER_SLOT: u32 = 4;
-const TABLES_PER_SLOT: u32 = 8;
 
 /// Why a call produced no value.
 #[derive(Debug)]
@@ -80,33 +55,23 @@ pub enum CallFailure {
     Trap(String),
 }
 
-/// Loads the component's bytes from where the configuration says.
-pub fn component_bytes(source: &ComponentSource) -> Result<Vec<u8>> {
-    match source {
-        ComponentSource::Bundled => Ok(BUNDLED_COMPONENT.to_vec()),
-        ComponentSource::File(path) => std::fs::read(path)
-            .with_context(|| format!("cannot read the component {}", path.display())),
-    }
-}
-
 /// The compiled component and its pool of instances, one per call in flight.
 pub struct Runtime {
     engine: Engine,
     instance_pre: InstancePre<GuestState>,
     call_slots: Semaphore,
-    idle: std::sync::Mutex<Vec<WarmInstance>>,
+    idle: Mutex<Vec<WarmInstance>>,
     http_client: Arc<HttpClient>,
     exports: Vec<ComponentExportIndex>,
     config: Arc<Config>,
-    ticker_stop: Arc<AtomicBool>,
+    _epoch_ticker: EpochTicker,
 }
 
 impl Runtime {
-    /// Compiles (or loads from the cache) the component, links WASI and `wasi:http`, and
-    /// resolves the export of every function in `interface`.
+    /// Compiles the component (or loads its compiled code from the cache), links WASI and
+    /// `wasi:http`, and resolves the export of every function in `interface`.
     pub fn new(bytes: &[u8], interface: &ComponentInterface, config: Arc<Config>) -> Result<Self> {
-        let engine = engine(&config)?;
-        let component = cache::load_or_compile(&engine, bytes, config.cache_dir.as_deref())?;
+        let (engine, component) = engine::compile(&config, bytes)?;
 
         let mut linker = Linker::<GuestState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
@@ -123,17 +88,16 @@ impl Runtime {
             .map(|function| export_index(&component, function))
             .collect::<Result<_>>()?;
 
-        let ticker_stop = Arc::new(AtomicBool::new(false));
-        spawn_epoch_ticker(engine.clone(), ticker_stop.clone());
+        let epoch_ticker = EpochTicker::start(engine.clone())?;
         Ok(Self {
             engine,
             instance_pre,
             call_slots: Semaphore::new(config.max_concurrent_calls as usize),
-            idle: std::sync::Mutex::default(),
+            idle: Mutex::default(),
             http_client: Arc::new(HttpClient::new()),
             exports,
             config,
-            ticker_stop,
+            _epoch_ticker: epoch_ticker,
         })
     }
 
@@ -271,44 +235,8 @@ fn arm(store: &mut Store<GuestState>, deadline: Instant) {
     });
 }
 
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
-    }
-}
-
-/// The engine: epoch interruption for deadlines, and a pooling allocator with one slot per call
-/// that may run at once, each memory capped at the memory cap but reserved (address space only)
-/// at [`MEMORY_RESERVATION_BYTES`] or the cap if larger, plus Wasmtime's guard region.
-fn engine(config: &Config) -> Result<Engine> {
-    let slots = config.max_concurrent_calls;
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(slots)
-        .total_core_instances(slots * CORE_INSTANCES_PER_SLOT)
-        .total_memories(slots * MEMORIES_PER_SLOT)
-        .total_tables(slots * TABLES_PER_SLOT)
-        .total_stacks(slots)
-        .max_memory_size(config.max_memory_bytes)
-        .table_elements(TABLE_ELEMENTS_CAP);
-    let reservation = MEMORY_RESERVATION_BYTES.max(config.max_memory_bytes as u64);
-    let mut engine_config = wasmtime::Config::new();
-    engine_config
-        .epoch_interruption(true)
-        .memory_reservation(reservation)
-        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    Engine::new(&engine_config)
-        .map_err(anyhow::Error::from)
-        .with_context(|| {
-            format!(
-                "cannot reserve the instance pool: each call slot reserves {} GiB of address space, \
-                 not memory (lower --max-concurrent-calls, or raise `ulimit -v`)",
-                (reservation * u64::from(MEMORIES_PER_SLOT)) >> 30
-            )
-        })
-}
-
 fn export_index(
-    component: &wasmtime::component::Component,
+    component: &Component,
     function: &ExportedFunction,
 ) -> Result<ComponentExportIndex> {
     let parent = match &function.interface {
@@ -322,18 +250,6 @@ fn export_index(
     component
         .get_export_index(parent.as_ref(), &function.function.name)
         .with_context(|| format!("the component does not export `{}`", function.function.name))
-}
-
-fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
-    std::thread::Builder::new()
-        .name("epoch-ticker".into())
-        .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(EPOCH_TICK);
-                engine.increment_epoch();
-            }
-        })
-        .expect("cannot start the epoch ticker thread");
 }
 
 /// The first line of an error's message chain: what an agent can read in one line.
@@ -361,11 +277,7 @@ impl GuestState {
                 http_client.clone(),
             ),
             table: ResourceTable::new(),
-            limits: CallLimits {
-                max_memory_bytes: config.max_memory_bytes,
-                memory_bytes: 0,
-                memory_cap_hit: false,
-            },
+            limits: CallLimits::new(config.max_memory_bytes),
         }
     }
 }
@@ -389,36 +301,9 @@ impl WasiHttpView for GuestState {
     }
 }
 
-/// The memory and table caps of an instance; remembers its memory's size and whether a call
-/// hit the cap.
-struct CallLimits {
-    max_memory_bytes: usize,
-    /// The size of the largest linear memory (a Rust component has one), as last grown.
-    memory_bytes: usize,
-    memory_cap_hit: bool,
-}
-
-impl ResourceLimiter for CallLimits {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        if desired > self.max_memory_bytes {
-            self.memory_cap_hit = true;
-            return Ok(false);
-        }
-        self.memory_bytes = self.memory_bytes.max(desired);
-        Ok(true)
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        Ok(desired <= TABLE_ELEMENTS_CAP)
-    }
+/// Locks `mutex`, taking its data even when an earlier holder panicked: every change to the
+/// idle list is one push or pop, so a panic cannot leave it half-changed, and refusing it would
+/// only stop reuse.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

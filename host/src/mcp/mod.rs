@@ -1,0 +1,9 @@
+//! The MCP side: an rmcp server whose tools are the component's functions, the tool results
+//! and errors it answers with, and its channel on stdin and stdout.
+
+mod results;
+mod server;
+mod stdio;
+
+pub use server::{tools_json, ToolServer};
+pub use stdio::stdio;
