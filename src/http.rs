@@ -177,10 +177,10 @@ pub fn decode<T>(
 /// How a wasi-http `error-code` is reported: timeouts as `timeout`, the sandbox's refusals as
 /// `blocked`, an answer that came but cannot be parsed as `bad-response`, and everything that
 /// left the request without an answer (refused, unresolvable, the connection closed or reset
-/// before an answer: `connection-terminated`) as `unavailable`.
+/// before an answer: `connection-terminated`, a failed TLS handshake) as `unavailable`.
 pub fn transport_error(config: &Config, code: &ErrorCode) -> ApiError {
     use ErrorCode as E;
-    let cause = one_line(&describe(code), 200);
+    let cause = one_line(&describe(code), 300);
     match code {
         E::DnsTimeout
         | E::ConnectionTimeout
@@ -240,9 +240,20 @@ fn describe(code: &ErrorCode) -> String {
         E::ConnectionReadTimeout => "connection read timeout".into(),
         E::ConnectionWriteTimeout => "connection write timeout".into(),
         E::ConnectionLimitReached => "connection limit reached".into(),
-        E::TlsProtocolError => "TLS protocol error".into(),
-        E::TlsCertificateError => "TLS certificate error".into(),
-        E::TlsAlertReceived(payload) => with("TLS alert", payload.alert_message.clone()),
+        E::TlsProtocolError => {
+            "TLS protocol error: no TLS handshake with it; check that it serves HTTPS on that \
+             port, or use http:// in KTRDR_API_URL"
+                .into()
+        }
+        E::TlsCertificateError => "TLS certificate error: the host refused its certificate".into(),
+        // The host words the failure in `alert-message` (what failed, what to do).
+        E::TlsAlertReceived(payload) => with(
+            "TLS handshake failed",
+            payload
+                .alert_message
+                .clone()
+                .or_else(|| payload.alert_id.map(|id| format!("alert {id}"))),
+        ),
         E::HttpRequestDenied => "request denied by the host".into(),
         E::HttpRequestLengthRequired => "request length required".into(),
         E::HttpRequestBodySize(limit) => size("request body too large", *limit),
@@ -569,5 +580,32 @@ mod tests {
             ),
             "{malformed}"
         );
+    }
+
+    #[test]
+    fn tls_failures_say_what_failed() {
+        use wasi::http::types::TlsAlertReceivedPayload;
+        let config = Config::parse(Some("https://10.0.0.9/api/v1"), None).unwrap();
+        let refused = ErrorCode::TlsAlertReceived(TlsAlertReceivedPayload {
+            alert_id: Some(48),
+            alert_message: Some("the host refused the backend's certificate: unknown".into()),
+        });
+        let error = transport_error(&config, &refused);
+        assert_eq!(error.code(), Code::Unavailable);
+        assert!(
+            error.to_string().contains(
+                "https://10.0.0.9/api/v1 is unreachable (TLS handshake failed: the host refused \
+                 the backend's certificate: unknown)"
+            ),
+            "{error}"
+        );
+        let bare = ErrorCode::TlsAlertReceived(TlsAlertReceivedPayload {
+            alert_id: Some(40),
+            alert_message: None,
+        });
+        let bare = transport_error(&config, &bare).to_string();
+        assert!(bare.contains("(TLS handshake failed: alert 40)"), "{bare}");
+        let not_tls = transport_error(&config, &ErrorCode::TlsProtocolError).to_string();
+        assert!(not_tls.contains("check that it serves HTTPS"), "{not_tls}");
     }
 }

@@ -30,6 +30,12 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout_secs: u64,
 
+    /// A PEM file of CA certificates to trust for an `https` backend, besides the system's
+    /// (repeatable; one file may hold several). For a backend whose certificate an internal CA
+    /// signed.
+    #[arg(long = "backend-ca", env = "KTRDR_MCP_BACKEND_CA", value_name = "FILE")]
+    pub backend_ca: Vec<PathBuf>,
+
     /// Another `host:port` the component may reach besides the backend (repeatable).
     #[arg(long = "allow-host", value_name = "H:P")]
     pub allow_hosts: Vec<String>,

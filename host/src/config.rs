@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use rustls::pki_types::CertificateDer;
 
 use crate::cli::Cli;
 use crate::sandbox::AllowedOrigin;
+use crate::tls;
 
 /// Extra time a call gets beyond the backend request timeout, for the component's own work.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
@@ -47,6 +49,8 @@ pub struct Config {
     pub call_deadline: Duration,
     /// The only origins the component may send HTTP requests to.
     pub allowed_origins: Vec<AllowedOrigin>,
+    /// CA certificates trusted for `https` origins besides the system's (`--backend-ca`).
+    pub backend_ca: Vec<CertificateDer<'static>>,
     /// The linear-memory cap of one call, in bytes.
     pub max_memory_bytes: usize,
     /// How many calls may run at once (the size of the instance pool).
@@ -65,6 +69,13 @@ impl Config {
             allowed_origins.push(
                 AllowedOrigin::from_host_port(entry)
                     .with_context(|| format!("invalid --allow-host `{entry}`"))?,
+            );
+        }
+        let mut backend_ca = Vec::new();
+        for path in &cli.backend_ca {
+            backend_ca.extend(
+                tls::read_ca_file(path)
+                    .with_context(|| format!("invalid --backend-ca `{}`", path.display()))?,
             );
         }
         let request_timeout = Duration::from_secs(cli.timeout_secs);
@@ -87,6 +98,7 @@ impl Config {
             request_timeout,
             call_deadline: request_timeout + DEADLINE_MARGIN,
             allowed_origins,
+            backend_ca,
             max_memory_bytes: usize::try_from(cli.max_memory_mb << 20)
                 .context("--max-memory-mb is too large for this machine")?,
             max_concurrent_calls: cli.max_concurrent_calls,

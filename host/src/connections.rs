@@ -2,7 +2,8 @@
 //! timeouts and one resend of a request that a reused connection dropped unanswered.
 //!
 //! Connections are kept alive and reused per origin (scheme, host and port; the sandbox checked
-//! the origin before a request gets here) by `hyper_util::client::legacy::Client`, which also
+//! the origin before a request gets here) by `hyper_util::client::legacy::Client` (`https`
+//! ones over TLS from `hyper-rustls`, trusting what [`BackendTrust`] holds), which also
 //! resends a request that never reached a live connection (one found closed before the request
 //! was written). It does not resend a request that was written: yet a server may close a
 //! kept-alive connection at any moment (uvicorn does after answering an unhandled error with a
@@ -12,21 +13,22 @@
 //! second client that never pools). A failure on a connection opened for the request is not
 //! retried: it is reported (`connection-terminated` when the connection broke off).
 //!
-//! To tell the two apart, the connector wraps each TCP stream in a [`Wire`] that counts its
-//! [`Traffic`]: requests begun (a write after a read) and bytes read. The count rides in the
-//! connection's `Connected` metadata, which hyper-util hands back with the error of a failed
-//! request (`Error::connect_info`); it says whether the failed request was the connection's
-//! first and whether any byte came back since it was written.
+//! To tell the two apart, the connector wraps each connection's stream (above TLS, so that
+//! handshake records do not count) in a [`Wire`] that counts its [`Traffic`]: requests begun
+//! (a write after a read) and bytes read. The count rides in the connection's `Connected`
+//! metadata, which hyper-util hands back with the error of a failed request
+//! (`Error::connect_info`); it says whether the failed request was the connection's first and
+//! whether any byte came back since it was written.
 //!
 //! To be sent again, a request body is held whole (the guest's bodies are small JSON), up to
 //! [`MAX_BUFFERED_BODY`]; a larger one is refused with `HTTP-request-body-size`.
 //!
 //! The guest's request options are honoured, Wasmtime's 600 s defaults standing in for those it
-//! leaves unset: the connect timeout bounds opening a connection; the first-byte timeout the
-//! wait for the response head, counted from when the request is handed to the pool (so a new
-//! connection's connect, and a resend, fall within it); the between-bytes timeout each wait for
-//! a body frame. `https` origins go through Wasmtime's default sender, one connection per
-//! request.
+//! leaves unset: the connect timeout bounds opening a connection, its TLS handshake included;
+//! the first-byte timeout the wait for the response head, counted from when the request is
+//! handed to the pool (so a new connection's connect, and a resend, fall within it); the
+//! between-bytes timeout each wait for a body frame. A failed handshake is reported in the
+//! words of [`tls::handshake_failure`].
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -44,14 +46,18 @@ use http::{Extensions, Request, Uri};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::client::legacy::{Client, Error as ClientError};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use rustls::pki_types::CertificateDer;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tower_service::Service;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
+
+use crate::tls::{self, BackendTrust};
 
 /// Idle connections kept per origin; more are closed when they come back.
 const MAX_IDLE_PER_ORIGIN: usize = 64;
@@ -86,12 +92,18 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// A client with an empty pool.
-    pub fn new() -> Self {
+    /// A client with an empty pool, trusting the system's CA certificates and `backend_ca` for
+    /// `https` origins.
+    pub fn new(backend_ca: Vec<CertificateDer<'static>>) -> Self {
         let mut tcp = HttpConnector::new();
         // Requests are written whole; do not hold the last segment back waiting for an ACK.
         tcp.set_nodelay(true);
-        let connector = Connector(tcp);
+        // `https` URIs reach it too, for the TLS connector to wrap the stream it opens.
+        tcp.enforce_http(false);
+        let connector = Connector {
+            tcp,
+            trust: Arc::new(BackendTrust::new(backend_ca)),
+        };
         let mut builder = Client::builder(TokioExecutor::new());
         builder
             .pool_timer(TokioTimer::new())
@@ -109,13 +121,6 @@ impl HttpClient {
         request: Request<WasiBody>,
         options: Option<RequestOptions>,
     ) -> Result<Sent, Error> {
-        if request.uri().scheme() == Some(&Scheme::HTTPS) {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            return Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = _> + Send>,
-            ));
-        }
         let timeouts = Timeouts::of(options);
         let (parts, body) = request.into_parts();
         let request = Request::from_parts(parts, Full::new(buffered(body).await?));
@@ -181,6 +186,10 @@ fn went_unanswered_on_reused_connection(error: &ClientError) -> bool {
 /// The wasi-http error for a request that got no response head.
 fn no_answer(error: &ClientError) -> Error {
     tracing::debug!("backend request failed: {error:?}");
+    if let Some(tls) = tls::tls_error_in(error) {
+        tracing::warn!("TLS with the backend failed: {tls}");
+        return tls::handshake_failure(tls);
+    }
     let mut cause = error.source();
     if error.is_connect() {
         while let Some(inner) = cause {
@@ -244,10 +253,19 @@ impl Timeouts {
     }
 }
 
-/// Opens TCP connections with hyper-util's connector, within the current request's connect
-/// timeout, each wrapped in a [`Wire`].
+/// Opens connections, TCP with hyper-util's connector and TLS over it for `https`, within the
+/// current request's connect timeout, each wrapped in a [`Wire`].
 #[derive(Clone)]
-struct Connector(HttpConnector);
+struct Connector {
+    tcp: HttpConnector,
+    trust: Arc<BackendTrust>,
+}
+
+/// A connection's stream: TCP, with TLS over it for `https`.
+type Stream = MaybeHttpsStream<TokioIo<TcpStream>>;
+
+/// The error of opening a connection.
+type ConnectError = Box<dyn StdError + Send + Sync>;
 
 /// A connect that did not finish within the request's connect timeout.
 #[derive(Debug)]
@@ -263,24 +281,32 @@ impl StdError for ConnectTimedOut {}
 
 impl Service<Uri> for Connector {
     type Response = TokioIo<Wire>;
-    type Error = Box<dyn StdError + Send + Sync>;
+    type Error = ConnectError;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx).map_err(Into::into)
+        self.tcp.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, destination: Uri) -> Self::Future {
         let limit = CONNECT_TIMEOUT
             .try_with(|limit| *limit)
             .unwrap_or(DEFAULT_TIMEOUT);
-        let connecting = self.0.call(destination);
+        let connecting: Pin<Box<dyn Future<Output = Result<Stream, ConnectError>> + Send>> =
+            if destination.scheme() == Some(&Scheme::HTTPS) {
+                let mut https =
+                    HttpsConnector::from((self.tcp.clone(), self.trust.client_config()));
+                Box::pin(https.call(destination))
+            } else {
+                let tcp = self.tcp.call(destination);
+                Box::pin(async { Ok(MaybeHttpsStream::Http(tcp.await?)) })
+            };
         Box::pin(async move {
             let stream = tokio::time::timeout(limit, connecting)
                 .await
                 .map_err(|_| ConnectTimedOut)??;
             Ok::<_, Self::Error>(TokioIo::new(Wire {
-                stream: stream.into_inner(),
+                stream: TokioIo::new(stream),
                 traffic: Arc::default(),
             }))
         })
@@ -325,16 +351,16 @@ impl Traffic {
     }
 }
 
-/// A backend TCP connection that counts its [`Traffic`] and hands the count to hyper-util as
+/// A backend connection that counts its [`Traffic`] and hands the count to hyper-util as
 /// connection metadata.
 struct Wire {
-    stream: TcpStream,
+    stream: TokioIo<Stream>,
     traffic: Arc<Traffic>,
 }
 
 impl Connection for Wire {
     fn connected(&self) -> Connected {
-        self.stream.connected().extra(self.traffic.clone())
+        self.stream.inner().connected().extra(self.traffic.clone())
     }
 }
 
@@ -524,7 +550,7 @@ mod tests {
             answer(&mut fresh, "200 OK", "fine");
             [first, dropped, resent]
         });
-        let client = Arc::new(HttpClient::new());
+        let client = Arc::new(HttpClient::new(Vec::new()));
         let first = client
             .clone()
             .send(post(&format!("{origin}/a"), "one"), None);
@@ -557,7 +583,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(300));
             listener.accept().is_err()
         });
-        let client = Arc::new(HttpClient::new());
+        let client = Arc::new(HttpClient::new(Vec::new()));
         let error = client
             .send(post(&format!("{origin}/a"), "x"), None)
             .await
@@ -582,7 +608,7 @@ mod tests {
             first_byte_timeout: Some(Duration::from_millis(200)),
             ..RequestOptions::default()
         };
-        let client = Arc::new(HttpClient::new());
+        let client = Arc::new(HttpClient::new(Vec::new()));
         let started = std::time::Instant::now();
         let error = client
             .send(post(&format!("{origin}/slow"), ""), Some(options))
@@ -600,7 +626,7 @@ mod tests {
     async fn a_body_over_the_buffer_cap_is_refused_before_connecting() {
         let body: &'static str = "x".repeat(MAX_BUFFERED_BODY + 1).leak();
         // Nothing listens on port 9 of loopback; the body is refused before any connect.
-        let error = Arc::new(HttpClient::new())
+        let error = Arc::new(HttpClient::new(Vec::new()))
             .send(post("http://127.0.0.1:9/", body), None)
             .await
             .err()

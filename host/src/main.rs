@@ -9,6 +9,7 @@ mod config;
 mod connections;
 mod mcp;
 mod sandbox;
+mod tls;
 mod wasm;
 
 use std::process::ExitCode;

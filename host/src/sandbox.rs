@@ -174,7 +174,7 @@ mod tests {
                 .iter()
                 .map(|e| AllowedOrigin::from_host_port(e).unwrap()),
         );
-        OutgoingHttpPolicy::new(allowed, Arc::new(HttpClient::new()))
+        OutgoingHttpPolicy::new(allowed, Arc::new(HttpClient::new(Vec::new())))
     }
 
     fn check(policy: &OutgoingHttpPolicy, uri: &str) -> Result<(), String> {

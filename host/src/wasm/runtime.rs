@@ -94,7 +94,7 @@ impl Runtime {
             instance_pre,
             call_slots: Semaphore::new(config.max_concurrent_calls as usize),
             idle: Mutex::default(),
-            http_client: Arc::new(HttpClient::new()),
+            http_client: Arc::new(HttpClient::new(config.backend_ca.clone())),
             exports,
             config,
             _epoch_ticker: epoch_ticker,

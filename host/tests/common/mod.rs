@@ -108,7 +108,13 @@ pub type Client = RunningService<RoleClient, ()>;
 /// Starts the host with `extra` flags and connects an rmcp client with the `initialize`
 /// handshake.
 pub async fn connect(api_url: &str, extra: &[&str]) -> Client {
-    let (transport, _stderr) = TokioChildProcess::builder(host_command(api_url, extra))
+    connect_command(host_command(api_url, extra)).await
+}
+
+/// Starts the host `command` (see [`host_command`]) and connects an rmcp client with the
+/// `initialize` handshake.
+pub async fn connect_command(command: tokio::process::Command) -> Client {
+    let (transport, _stderr) = TokioChildProcess::builder(command)
         .stderr(Stdio::null())
         .spawn()
         .expect("cannot start the host");
