@@ -7,8 +7,7 @@ use anyhow::{bail, Context, Result};
 use rustls::pki_types::CertificateDer;
 
 use crate::cli::Cli;
-use crate::sandbox::AllowedOrigin;
-use crate::tls;
+use crate::wasm::{read_ca_file, AllowedOrigin};
 
 /// Extra time a call gets beyond the backend request timeout, for the component's own work.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
@@ -74,7 +73,7 @@ impl Config {
         let mut backend_ca = Vec::new();
         for path in &cli.backend_ca {
             backend_ca.extend(
-                tls::read_ca_file(path)
+                read_ca_file(path)
                     .with_context(|| format!("invalid --backend-ca `{}`", path.display()))?,
             );
         }

@@ -6,10 +6,7 @@
 
 mod cli;
 mod config;
-mod connections;
 mod mcp;
-mod sandbox;
-mod tls;
 mod wasm;
 
 use std::process::ExitCode;

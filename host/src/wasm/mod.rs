@@ -1,10 +1,15 @@
 //! The WebAssembly side: the engine the component is compiled for (with Wasmtime's
-//! compiled-code cache), the pool of instances that run calls, and each call's store limits.
-//! The sandbox's hooks and the outgoing HTTP client are in `crate::sandbox` and
-//! `crate::connections`.
+//! compiled-code cache), the pool of instances that run calls with their store limits, the
+//! sandbox's hooks, and the pooled HTTP client (and its TLS) that carries the component's
+//! allowed requests.
 
+mod connections;
 mod engine;
 mod limits;
 mod runtime;
+mod sandbox;
+mod tls;
 
 pub use runtime::{CallFailure, Runtime};
+pub use sandbox::AllowedOrigin;
+pub use tls::read_ca_file;

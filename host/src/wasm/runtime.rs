@@ -25,11 +25,11 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use wit_mcp::{ComponentInterface, ExportedFunction};
 
+use super::connections::HttpClient;
 use super::engine::{self, EpochTicker};
 use super::limits::CallLimits;
+use super::sandbox::{wasi_context, OutgoingHttpPolicy};
 use crate::config::Config;
-use crate::connections::HttpClient;
-use crate::sandbox::{wasi_context, OutgoingHttpPolicy};
 
 /// Successful calls one instance serves before a fresh one replaces it.
 const CALLS_PER_INSTANCE: u32 = 1000;

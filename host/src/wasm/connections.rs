@@ -57,7 +57,7 @@ use tokio::time::Instant;
 use tower_service::Service;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
 
-use crate::tls::{self, BackendTrust};
+use super::tls::{self, BackendTrust};
 
 /// Idle connections kept per origin; more are closed when they come back.
 const MAX_IDLE_PER_ORIGIN: usize = 64;

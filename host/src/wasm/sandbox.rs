@@ -10,7 +10,7 @@ use http::uri::Scheme;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 
-use crate::connections::{HttpClient, Sent};
+use super::connections::{HttpClient, Sent};
 
 /// One origin the component may send requests to: a host and port, and optionally a scheme.
 #[derive(Debug, Clone, PartialEq, Eq)]
