@@ -7,10 +7,9 @@ SHELL := /bin/bash
 CARGO        ?= cargo
 WASM_TARGET  := wasm32-wasip2
 WASM_TOOLS_VERSION := 1.263.0
-COMPONENT    := target/$(WASM_TARGET)/release/ktrdr_tools.wasm
-NATIVE       := --profile native
-HOST_BIN     := target/native/ktrdr-mcp
-BACKEND_BIN  := target/native/ktrdr-backend
+COMPONENT    := target/$(WASM_TARGET)/component/ktrdr_tools.wasm
+HOST_BIN     := target/release/ktrdr-mcp
+BACKEND_BIN  := target/release/ktrdr-backend
 VENV         := .venv
 PYTHON       := $(VENV)/bin/python
 
@@ -42,15 +41,15 @@ node_modules/.installed: package.json package-lock.json
 
 build: component host backend ## Build the component, the host and the backend
 
-component: setup-rust ## The release component (target/wasm32-wasip2/release/ktrdr_tools.wasm), names shortened
-	$(CARGO) build --release --target $(WASM_TARGET)
-	$(CARGO) run -q $(NATIVE) -p component-names -- $(COMPONENT)
+component: setup-rust ## The component (target/wasm32-wasip2/component/ktrdr_tools.wasm, size profile), names shortened
+	$(CARGO) build --profile component --target $(WASM_TARGET)
+	$(CARGO) run -q --release -p component-names -- $(COMPONENT)
 
-host: component ## The MCP host binary (target/native/ktrdr-mcp)
-	$(CARGO) build $(NATIVE) -p ktrdr-mcp
+host: component ## The MCP host binary (target/release/ktrdr-mcp)
+	$(CARGO) build --release -p ktrdr-mcp
 
-backend: ## The reference backend binary (target/native/ktrdr-backend)
-	$(CARGO) build $(NATIVE) -p ktrdr-backend
+backend: ## The reference backend binary (target/release/ktrdr-backend)
+	$(CARGO) build --release -p ktrdr-backend
 
 test-components: setup-rust ## The host tests' probe components (target/test-components/), as the tests build them
 	env -u RUSTFLAGS $(CARGO) build --release --target $(WASM_TARGET) --manifest-path host/test-components/Cargo.toml --target-dir target/test-components
@@ -58,12 +57,12 @@ test-components: setup-rust ## The host tests' probe components (target/test-com
 test: setup build quality test-unit test-fuzz test-contract test-host test-e2e ## Everything CI checks
 
 test-unit: component ## Unit tests: the component (native), the WIT-MCP bridge, checks of the built component, the benchmark's own logic
-	$(CARGO) test $(NATIVE) -p ktrdr-tools -p wit-mcp -p package-docs -p component-names -p ktrdr-bench
+	$(CARGO) test --release -p ktrdr-tools -p wit-mcp -p package-docs -p component-names -p ktrdr-bench
 
 test-fuzz: ## Replay the fuzz targets' seeds and regressions plus 100 000 seeded mutations each (stable)
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
-	$(CARGO) clippy $(NATIVE) --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
-	$(CARGO) test $(NATIVE) --manifest-path fuzz/Cargo.toml
+	$(CARGO) clippy --profile native --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
+	$(CARGO) test --profile native --manifest-path fuzz/Cargo.toml
 
 FUZZ_TARGETS := responses config request_paths
 FUZZ_SECONDS ?= 60
@@ -76,17 +75,17 @@ fuzz: component ## libFuzzer, FUZZ_SECONDS (60) per target, and 20x the host pro
 	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir fuzz -s none $$target fuzz/corpus/$$target fuzz/seeds/$$target \
 	    -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
-	PROPTEST_CASES=20000 $(CARGO) test $(NATIVE) -p ktrdr-mcp --bin ktrdr-mcp prop_tests
-	PROPTEST_CASES=20000 $(CARGO) test $(NATIVE) -p wit-mcp --test properties
+	PROPTEST_CASES=20000 $(CARGO) test --release -p ktrdr-mcp --bin ktrdr-mcp prop_tests
+	PROPTEST_CASES=20000 $(CARGO) test --release -p wit-mcp --test properties
 
 soak: build setup-python ## The load test at SOAK_CALLS (100 000) calls, 32 in flight, with its figures
 	SOAK_CALLS=$(SOAK_CALLS) $(PYTHON) -m pytest -p no:cacheprovider -q -s tests/e2e/test_load.py
 
 test-contract: backend ## Backend contract tests against the real binary
-	$(CARGO) test $(NATIVE) -p ktrdr-backend
+	$(CARGO) test --release -p ktrdr-backend
 
 test-host: host backend ## Host integration tests (rmcp client, real backend)
-	$(CARGO) test $(NATIVE) -p ktrdr-mcp
+	$(CARGO) test --release -p ktrdr-mcp
 
 test-e2e: build setup-python setup-node ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI
 	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e
@@ -98,12 +97,12 @@ demo: build setup-python ## The main job: backend + host + the plan's three work
 	$(PYTHON) tests/e2e/demo.py
 
 bench: build test-components setup-python ## Benchmarks against the Python MCP server and the direct-HTTP floor (~1 min): writes docs/performance.md
-	$(CARGO) run $(NATIVE) -p ktrdr-bench -- docs/performance.md
+	$(CARGO) run --release -p ktrdr-bench -- docs/performance.md
 
 quality: component ## fmt check and clippy -D warnings for both targets
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --release --target $(WASM_TARGET) -p ktrdr-tools -- -D warnings
-	$(CARGO) clippy $(NATIVE) --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --profile component --target $(WASM_TARGET) -p ktrdr-tools -- -D warnings
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
 data: backend ## Write the sample bars and shipped strategies into ktrdr-data/
 	$(BACKEND_BIN) --seed-data --seed-only

@@ -1,12 +1,12 @@
-//! Embeds the release tools component into the host binary, so that `ktrdr-mcp` runs with no
-//! flags after `make build`. The component is `KTRDR_COMPONENT_WASM` if set, else
-//! `ktrdr_tools.wasm` in the release output of `wasm32-wasip2` under `$CARGO_TARGET_DIR` or the
-//! workspace's `target/`.
+//! Embeds the tools component into the host binary, so that `ktrdr-mcp` runs with no flags
+//! after `make build`. The component is `KTRDR_COMPONENT_WASM` if set, else `ktrdr_tools.wasm`
+//! in the `component` profile's `wasm32-wasip2` output under `$CARGO_TARGET_DIR` or the
+//! workspace's `target/` (`make component` builds it).
 
 use std::env;
 use std::path::PathBuf;
 
-const COMPONENT: &str = "wasm32-wasip2/release/ktrdr_tools.wasm";
+const COMPONENT: &str = "wasm32-wasip2/component/ktrdr_tools.wasm";
 
 fn main() {
     println!("cargo:rerun-if-env-changed=KTRDR_COMPONENT_WASM");

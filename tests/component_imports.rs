@@ -1,7 +1,7 @@
-//! The built release component (`make component`): what it exports, what it imports, how big it
+//! The built component (`make component`): what it exports, what it imports, how big it
 //! is, and the doc comments it carries for hosts.
 //!
-//! Decodes `$CARGO_TARGET_DIR` (or `<workspace>/target`)`/wasm32-wasip2/release/ktrdr_tools.wasm`
+//! Decodes `$CARGO_TARGET_DIR` (or `<workspace>/target`)`/wasm32-wasip2/component/ktrdr_tools.wasm`
 //! with `wit-component`, as `wasm-tools component wit` does.
 
 use std::path::PathBuf;
@@ -63,7 +63,7 @@ fn component_path() -> PathBuf {
             }
         })
         .unwrap_or_else(|| workspace.join("target"));
-    target.join("wasm32-wasip2/release/ktrdr_tools.wasm")
+    target.join("wasm32-wasip2/component/ktrdr_tools.wasm")
 }
 
 fn component_bytes() -> Vec<u8> {

@@ -18,7 +18,7 @@ def _target_dir() -> Path:
 
 
 def _binary(env_var: str, name: str) -> str:
-    path = Path(os.environ.get(env_var) or _target_dir() / "native" / name)
+    path = Path(os.environ.get(env_var) or _target_dir() / "release" / name)
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: run `make build` first (or set {env_var})")
     return str(path)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{ensure, Result};
 
 /// The tools component, relative to a target directory (`make component`).
-pub const COMPONENT: &str = "wasm32-wasip2/release/ktrdr_tools.wasm";
+pub const COMPONENT: &str = "wasm32-wasip2/component/ktrdr_tools.wasm";
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
