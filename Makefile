@@ -14,7 +14,8 @@ VENV         := .venv
 PYTHON       := $(VENV)/bin/python
 
 .PHONY: help setup setup-rust setup-python setup-node build component host backend test \
-        test-fuzz test-unit test-contract test-host test-components test-e2e quality docs demo bench fuzz soak data clean
+        test-fuzz test-unit test-contract test-host test-components test-e2e quality coverage docs demo bench \
+        fuzz soak data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -103,6 +104,16 @@ quality: component ## fmt check and clippy -D warnings for both targets
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --profile component --target $(WASM_TARGET) -p ktrdr-tools -- -D warnings
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+LLVM_COV_VERSION := 0.9.1
+COVERAGE_MIN     := 80
+
+coverage: component ## Line coverage (cargo-llvm-cov) of the component's native tests and of the WIT-MCP bridge; fails under COVERAGE_MIN (80) %
+	rustup component add llvm-tools-preview
+	@cargo llvm-cov --version 2>/dev/null | grep -q ' $(LLVM_COV_VERSION)$$' \
+	  || $(CARGO) install cargo-llvm-cov --locked --version $(LLVM_COV_VERSION)
+	$(CARGO) llvm-cov -p ktrdr-tools --summary-only --fail-under-lines $(COVERAGE_MIN)
+	$(CARGO) llvm-cov -p wit-mcp --summary-only --fail-under-lines $(COVERAGE_MIN)
 
 data: backend ## Write the sample bars and shipped strategies into ktrdr-data/
 	$(BACKEND_BIN) --seed-data --seed-only
