@@ -308,8 +308,8 @@ impl<'a> DataClient<'a> {
     }
 
     /// Starts loading bars; returns at once with the operation id. The first load of an
-    /// instance finds the backend's load route (a route the backend lacks answers 404
-    /// "Not Found" and has no effect), later loads use it directly.
+    /// instance finds the backend's load route (a route the backend lacks answers 404 or 405
+    /// and has no effect), later loads use it directly.
     pub fn trigger_data_loading(&self, args: &LoadArgs) -> Result<DataLoadStarted, ApiError> {
         static KNOWN_ROUTE: std::sync::OnceLock<LoadRoute> = std::sync::OnceLock::new();
         if let Some(route) = KNOWN_ROUTE.get() {

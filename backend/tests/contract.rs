@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_keys, assert_pydantic_time, Backend};
+use common::{assert_keys, assert_pydantic_time, Backend, PERFORMANCE_KEYS};
 use serde_json::{json, Value};
 
 const OPERATION_INFO_KEYS: [&str; 12] = [
@@ -473,17 +473,7 @@ fn training_lifecycle_performance_and_models() {
 
     let (status, performance) = backend.get(&format!("/trainings/{id}/performance"));
     assert_eq!(status, 200);
-    assert_keys(
-        &performance,
-        &[
-            "success",
-            "task_id",
-            "status",
-            "training_metrics",
-            "test_metrics",
-            "model_info",
-        ],
-    );
+    assert_keys(&performance, &PERFORMANCE_KEYS);
     assert_keys(
         &performance["training_metrics"],
         &[

@@ -9,7 +9,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{assert_keys, Backend};
+use common::{assert_keys, Backend, PERFORMANCE_KEYS};
 use serde_json::{json, Value};
 
 /// One HTTP/1.1 answer read off a raw connection.
@@ -174,17 +174,7 @@ fn a_completed_training_answers_500_and_the_connection_is_dropped() {
     // The list and the performance route keep working.
     let (status, performance) = backend.get(&format!("/trainings/{id}/performance"));
     assert_eq!(status, 200, "{performance}");
-    assert_keys(
-        &performance,
-        &[
-            "success",
-            "task_id",
-            "status",
-            "training_metrics",
-            "test_metrics",
-            "model_info",
-        ],
-    );
+    assert_keys(&performance, &PERFORMANCE_KEYS);
     assert_eq!(
         (&performance["task_id"], &performance["status"]),
         (&json!(id), &json!("completed"))

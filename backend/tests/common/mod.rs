@@ -191,6 +191,16 @@ pub fn assert_keys(value: &Value, keys: &[&str]) {
     assert_eq!(actual, expected, "in {value}");
 }
 
+/// The keys of `GET /trainings/{id}/performance` (contract §4).
+pub const PERFORMANCE_KEYS: [&str; 6] = [
+    "success",
+    "task_id",
+    "status",
+    "training_metrics",
+    "test_metrics",
+    "model_info",
+];
+
 /// Asserts the contract's datetime spelling `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`.
 pub fn assert_pydantic_time(value: &Value) {
     let text = value
