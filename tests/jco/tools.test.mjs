@@ -90,10 +90,10 @@ test('a data load: trigger, status (u64 fields as BigInt), results', async () =>
   assert.ok(JSON.parse(results.results).fetched_bars > 0);
 });
 
-test('a training: start with a json argument as text, list, cancel', () => {
-  const started = api.startTraining('mlp_basic', ['AAPL'], ['hour1'], '{"detailed_analytics":false}',
+test('a long training: start with a json argument as text, list, cancel', () => {
+  const started = api.startTraining('mlp_long', ['AAPL'], ['hour1'], '{"detailed_analytics":false}',
     undefined, undefined);
-  assert.equal(started.strategyName, 'mlp_basic');
+  assert.equal(started.strategyName, 'mlp_long');
   assert.deepEqual(started.timeframes, ['1h']);
   const listed = api.listOperations('training', undefined, undefined, 5, undefined);
   assert.ok(listed.operations.some((operation) => operation.operationId === started.operationId));
