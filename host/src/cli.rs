@@ -7,7 +7,8 @@ use clap::Parser;
 /// The backend URL used when neither `--api-url` nor `KTRDR_API_URL` is given.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8000/api/v1";
 
-/// `ktrdr-mcp`: serves a KTRDR tools WebAssembly component as an MCP server on stdio.
+/// `ktrdr-mcp`: serves a KTRDR tools WebAssembly component as an MCP server, on stdio or (with
+/// `--http`) over Streamable HTTP.
 ///
 /// Every exported function of the component becomes an MCP tool; its WIT types and doc comments
 /// become the tool's schemas and description. The component runs sandboxed: it may reach only
@@ -63,4 +64,82 @@ pub struct Cli {
     /// Print the tools (name, description, schemas, annotations) as JSON and exit.
     #[arg(long)]
     pub list_tools: bool,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// Flags of the Streamable HTTP listener (`--http`).
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Remote MCP (Streamable HTTP)")]
+pub struct RemoteArgs {
+    /// Serve MCP Streamable HTTP at `/mcp` on this address instead of stdio.
+    #[arg(long = "http", env = "KTRDR_MCP_HTTP", value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+
+    /// A file of bearer tokens, one per line: every MCP request must carry one in
+    /// `Authorization: Bearer`. Re-read on SIGHUP.
+    #[arg(long, env = "KTRDR_MCP_AUTH_TOKEN_FILE", value_name = "FILE")]
+    pub auth_token_file: Option<PathBuf>,
+
+    /// Serve a non-loopback address without `--auth-token-file`.
+    #[arg(long)]
+    pub allow_unauthenticated: bool,
+
+    /// Certificate chain (PEM) for HTTPS on the listener; needs `--tls-key`.
+    #[arg(
+        long,
+        env = "KTRDR_MCP_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of `--tls-cert`.
+    #[arg(
+        long,
+        env = "KTRDR_MCP_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve plain HTTP on a non-loopback address (behind a proxy that terminates TLS).
+    #[arg(long)]
+    pub allow_plain_http: bool,
+
+    /// A browser origin allowed to call (repeatable), e.g. `https://app.example.com`; a request
+    /// with any other `Origin` gets 403. Requests without `Origin` are allowed.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+
+    /// A `Host` header value allowed (repeatable). Default: loopback names on a loopback
+    /// address, any host otherwise.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+
+    /// The URL clients reach `/mcp` at (e.g. behind a proxy), named in the protected-resource
+    /// metadata. Default: from the request's `Host`.
+    #[arg(long, env = "KTRDR_MCP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Largest request body accepted, in KiB; a larger one gets 413.
+    #[arg(long, value_name = "KIB", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_body_kib: u32,
+
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout: u64,
+
+    /// MCP requests one token may have in flight; more get 429.
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_requests_per_token: u32,
+
+    /// On SIGTERM, seconds to let in-flight requests finish before exiting.
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub drain_seconds: u64,
 }

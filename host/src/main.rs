@@ -1,14 +1,18 @@
-//! `ktrdr-mcp`: serves a KTRDR tools WebAssembly component as an MCP server on stdio.
+//! `ktrdr-mcp`: serves a KTRDR tools WebAssembly component as an MCP server, on stdio or over
+//! Streamable HTTP.
 //!
 //! This file, [`cli`] and [`config`] are the process: flags, configuration, logging and the
 //! async runtime. [`wasm`] compiles the component and runs each call in a sandboxed, limited
-//! instance; [`mcp`] is the rmcp server that offers the component's functions as tools.
+//! instance; [`mcp`] is the rmcp server that offers the component's functions as tools, on
+//! stdio; [`remote`] serves it over the network.
 
 mod cli;
 mod config;
 mod mcp;
+mod remote;
 mod wasm;
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +27,7 @@ use wit_mcp::ComponentInterface;
 use crate::cli::Cli;
 use crate::config::Config;
 use crate::mcp::ToolServer;
+use crate::remote::RemoteSettings;
 use crate::wasm::Runtime;
 
 fn main() -> ExitCode {
@@ -57,14 +62,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// Serves the configured component on stdio until the client closes stdin.
+/// Serves the configured component on stdio until the client closes stdin, or over Streamable
+/// HTTP (`--http`) until SIGTERM.
 async fn serve(cli: Cli) -> Result<()> {
     let config = Arc::new(Config::from_cli(&cli)?);
+    let remote = RemoteSettings::from_args(&cli.remote)?;
     let bytes = config.component.bytes()?;
     let interface = Arc::new(ComponentInterface::decode(&bytes)?);
     if cli.list_tools {
-        println!("{:#}", mcp::tools_json(&interface));
-        return Ok(());
+        let listing = format!("{:#}\n", mcp::tools_json(&interface));
+        // A reader that stops early (`| head`) is not an error.
+        return match std::io::stdout().write_all(listing.as_bytes()) {
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+            _ => Ok(()),
+        };
     }
     let started = std::time::Instant::now();
     let runtime = Arc::new(Runtime::new(&bytes, &interface, config.clone())?);
@@ -72,9 +83,12 @@ async fn serve(cli: Cli) -> Result<()> {
         tools = interface.functions.len(),
         backend = %config.api_url,
         ready_ms = started.elapsed().as_millis() as u64,
-        "serving MCP on stdio"
+        "component ready"
     );
-    let server = ToolServer::new(interface, runtime, config)?;
+    let server = ToolServer::new(interface, runtime.clone(), config)?;
+    if let Some(remote) = remote {
+        return remote::serve(remote, server, runtime).await;
+    }
     match server.serve(mcp::stdio()).await {
         Ok(service) => {
             service.waiting().await.context("the MCP service failed")?;

@@ -148,6 +148,28 @@ impl HttpClient {
     }
 }
 
+impl HttpClient {
+    /// The status of `GET uri` on a pooled connection, or why none came within `timeout`.
+    pub async fn status_of(&self, uri: Uri, timeout: Duration) -> Result<http::StatusCode, String> {
+        let request = Request::get(uri)
+            .body(Full::default())
+            .expect("a GET request with a valid URI");
+        match tokio::time::timeout(timeout, self.pooled.request(request)).await {
+            Ok(Ok(response)) => Ok(response.status()),
+            Ok(Err(error)) => {
+                let mut reason = error.to_string();
+                let mut cause = error.source();
+                while let Some(inner) = cause {
+                    reason = format!("{reason}: {inner}");
+                    cause = inner.source();
+                }
+                Err(reason)
+            }
+            Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
+        }
+    }
+}
+
 /// The guest's request body, read whole (up to [`MAX_BUFFERED_BODY`]) so that it can be resent.
 async fn buffered(body: WasiBody) -> Result<Bytes, Error> {
     match Limited::new(body, MAX_BUFFERED_BODY).collect().await {

@@ -41,6 +41,8 @@ const KEPT_MEMORY_BYTES: usize = 2 << 20;
 
 /// Idle instances kept at most (each may hold up to its memory's size resident).
 const IDLE_INSTANCES: usize = 16;
+/// How long the backend's health check may take before the host reports it unreachable.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why a call produced no value.
 #[derive(Debug)]
@@ -119,6 +121,20 @@ impl Runtime {
                 outcome.unwrap_or(Err(CallFailure::Deadline(budget)))
             }
             () = cancel.cancelled() => Err(CallFailure::Cancelled),
+        }
+    }
+
+    /// Whether the backend answers its health check, `GET {api_url}/health`, with a success
+    /// (the listener's readiness); else why not.
+    pub async fn backend_health(&self) -> Result<(), String> {
+        let url = format!("{}/health", self.config.api_url.trim_end_matches('/'));
+        let uri = url
+            .parse()
+            .map_err(|error| format!("{url} is not a valid URL: {error}"))?;
+        match self.http_client.status_of(uri, HEALTH_TIMEOUT).await {
+            Ok(status) if status.is_success() => Ok(()),
+            Ok(status) => Err(format!("the backend answered {url} with {status}")),
+            Err(reason) => Err(format!("the backend at {url} is unreachable: {reason}")),
         }
     }
 
