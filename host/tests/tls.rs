@@ -10,61 +10,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use common::test_ca::TestCa;
 use common::{call, connect, connect_command, error_of, host_command, success_of, Backend};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
-
-/// A certificate authority made for one test.
-struct TestCa {
-    issuer: Issuer<'static, KeyPair>,
-    certificate: CertificateDer<'static>,
-    /// Its certificate as a PEM file, for `--backend-ca` or `SSL_CERT_FILE`.
-    pem_file: tempfile::NamedTempFile,
-}
-
-impl TestCa {
-    fn new() -> Self {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "ktrdr-mcp test CA");
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let certificate = params.self_signed(&key).unwrap();
-        let pem_file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(pem_file.path(), certificate.pem()).unwrap();
-        Self {
-            issuer: Issuer::new(params, key),
-            certificate: certificate.der().clone(),
-            pem_file,
-        }
-    }
-
-    fn pem_path(&self) -> &str {
-        self.pem_file.path().to_str().unwrap()
-    }
-
-    /// A server certificate for `names` (DNS names or IP addresses) and its key, valid from
-    /// `not_before` to `not_after` (years).
-    fn server_certificate(
-        &self,
-        names: &[&str],
-        (not_before, not_after): (i32, i32),
-    ) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
-        let key = KeyPair::generate().unwrap();
-        let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
-        let mut params = CertificateParams::new(names).unwrap();
-        params.not_before = rcgen::date_time_ymd(not_before, 1, 1);
-        params.not_after = rcgen::date_time_ymd(not_after, 1, 1);
-        let certificate = params.signed_by(&key, &self.issuer).unwrap();
-        let key = PrivatePkcs8KeyDer::from(key.serialize_der());
-        (certificate.der().clone(), key.into())
-    }
-}
 
 /// Years a certificate valid now spans.
 const CURRENT: (i32, i32) = (2020, 2200);

@@ -1,5 +1,5 @@
-//! The HTTP front of the MCP service: routes, bearer authentication and per-token limits before
-//! rmcp's Streamable HTTP service, which checks `Host` and `Origin`, caps bodies, and serves both
+//! The HTTP front of the MCP service: routes, bearer authentication, per-token limits and the body
+//! cap before rmcp's Streamable HTTP service, which checks `Host` and `Origin` and serves both
 //! eras (stateless requests in 2026-07-28, sessions for older clients).
 //!
 //! | route | answer |
@@ -17,7 +17,7 @@ use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -45,6 +45,7 @@ pub struct Gateway {
     tokens: Option<Arc<BearerTokens>>,
     requests_per_token: Mutex<HashMap<TokenId, Arc<Semaphore>>>,
     max_requests_per_token: u32,
+    max_body_bytes: usize,
     public_url: Option<url::Url>,
     scheme: &'static str,
     runtime: Arc<Runtime>,
@@ -82,6 +83,7 @@ impl Gateway {
             tokens: settings.tokens.clone(),
             requests_per_token: Mutex::default(),
             max_requests_per_token: settings.max_requests_per_token,
+            max_body_bytes: settings.max_body_bytes,
             public_url: settings.public_url.clone(),
             scheme: if settings.tls.is_some() {
                 "https"
@@ -158,7 +160,14 @@ impl Gateway {
             }
         };
         let in_flight = (request.method() == Method::POST).then(|| self.in_flight.token());
-        let response = self.mcp.handle(request).await;
+        let response = if request.method() == Method::POST {
+            match self.read_message(request).await {
+                Ok(request) => self.mcp.handle(request).await,
+                Err(refusal) => return refusal,
+            }
+        } else {
+            self.mcp.handle(request).await
+        };
         // The call runs while the body streams: the permit and the in-flight mark go with it.
         response.map(|body| {
             body.map_frame(move |frame| {
@@ -167,6 +176,44 @@ impl Gateway {
             })
             .boxed()
         })
+    }
+
+    /// The request with its body read whole: up to the body cap (else 413), and JSON (else a
+    /// JSON-RPC parse error, as on stdio; rmcp would answer 415).
+    async fn read_message(
+        &self,
+        request: Request<Incoming>,
+    ) -> Result<Request<Full<Bytes>>, HttpResponse> {
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, self.max_body_bytes).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(error) if error.is::<LengthLimitError>() => {
+                return Err(text(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!(
+                        "the request body exceeds {} KiB (--max-body-kib)\n",
+                        self.max_body_bytes / 1024
+                    ),
+                ))
+            }
+            Err(error) => {
+                return Err(text(
+                    StatusCode::BAD_REQUEST,
+                    &format!("cannot read the request body: {error}\n"),
+                ))
+            }
+        };
+        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+            return Err(json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({
+                    "jsonrpc": "2.0",
+                    "id": null,
+                    "error": { "code": -32700, "message": format!("Parse error: {error}") },
+                }),
+            ));
+        }
+        Ok(Request::from_parts(parts, Full::new(body)))
     }
 
     fn limit(&self, token: TokenId) -> Arc<Semaphore> {

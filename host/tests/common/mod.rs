@@ -6,6 +6,8 @@
     reason = "each test binary uses a different part of this module"
 )]
 
+pub mod test_ca;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
