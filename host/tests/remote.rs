@@ -216,6 +216,7 @@ async fn an_mcp_request_needs_one_of_the_tokens_and_the_challenge_names_the_meta
 
     let missing = send(addr, tool_call(addr, None, "list_operations", json!({}))).await;
     assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.message()["error"]["code"], -32001);
     let metadata_url = format!("http://{addr}/.well-known/oauth-protected-resource/mcp");
     assert_eq!(
         missing.header("www-authenticate"),

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx2
 from mcp.client.stdio import StdioServerParameters
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,3 +137,133 @@ def component_path(name: str) -> str:
             check=True,
         )
     return str(path)
+
+
+class RemoteHost:
+    """The real host serving MCP Streamable HTTP (`--http`) on a free loopback port."""
+
+    def __init__(self, api_url: str, *extra_args: str) -> None:
+        self._command = [host_binary(), "--http", "127.0.0.1:0", *extra_args]
+        self._env = {"KTRDR_API_URL": api_url, "RUST_LOG": "info", "NO_COLOR": "1"}
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.log: list[str] = []
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+    def __enter__(self) -> RemoteHost:
+        self.process = subprocess.Popen(
+            self._command, env=self._env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True,
+        )
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.log.append(line)
+            if "serving MCP on " in line:
+                self.url = line.split("serving MCP on ", 1)[1].split()[0]
+                break
+        else:
+            raise RuntimeError(f"the host exited before it listened: {''.join(self.log)}")
+        # Keep reading, so that the host never blocks on a full pipe.
+        threading.Thread(target=self.log.extend, args=(self.process.stderr,), daemon=True).start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class HAProxy:
+    """HAProxy (Debian's package) on a free loopback port, balancing over `replicas` (host ports):
+    round robin, health checks on `/healthz`, a 2025-11-25 session kept on the replica that
+    created it, the serving replica's name in each answer's `X-Replica` header, and its own
+    errors as JSON-RPC errors that MCP clients show."""
+
+    CONFIG = """\
+global
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    retries 2
+    retry-on conn-failure
+    option redispatch
+    http-error status 502 content-type application/json string '{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Bad gateway (HTTP 502): the MCP replica serving this call went away; call again"}}'
+    http-error status 503 content-type application/json string '{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service unavailable (HTTP 503): no MCP replica is up; retry later"}}'
+frontend mcp
+    bind 127.0.0.1:{port}
+    default_backend replicas
+backend replicas
+    balance roundrobin
+    option httpchk GET /healthz
+    stick-table type string len 64 size 10k expire 30m
+    stick on req.hdr(mcp-session-id)
+    stick store-response res.hdr(mcp-session-id)
+    http-response set-header X-Replica %s
+{servers}
+"""
+
+    def __init__(self, replicas: list[int]) -> None:
+        self._replicas = replicas
+        self._dir = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    def __enter__(self) -> HAProxy:
+        self._dir = tempfile.mkdtemp(prefix="ktrdr-haproxy-")
+        servers = "\n".join(
+            f"    server r{index} 127.0.0.1:{port} check inter 100ms fall 1 rise 1"
+            for index, port in enumerate(self._replicas, start=1)
+        )
+        config = Path(self._dir) / "haproxy.cfg"
+        config.write_text(self.CONFIG.replace("{port}", str(self.port)).replace("{servers}", servers))
+        self.process = subprocess.Popen(
+            ["haproxy", "-db", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("haproxy did not start") from None
+                time.sleep(0.05)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_transport(
+    url: str, token: str | None = None, on_response: Callable[[httpx2.Response], None] | None = None
+) -> Any:
+    """The official SDK's Streamable HTTP transport to `url`, sending `token` as a bearer token,
+    and calling `on_response` with every HTTP response."""
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    client = create_mcp_http_client(headers=headers)
+    if on_response is not None:
+
+        async def hook(response: httpx2.Response) -> None:
+            on_response(response)
+
+        client.event_hooks["response"].append(hook)
+    return streamable_http_client(url, http_client=client)

@@ -79,10 +79,13 @@ class ToolSession:
         say: Callable[[str], None] = lambda _line: None,
         host_args: tuple[str, ...] = (),
         api: str = "2025",
+        server: Any = None,
     ) -> AsyncIterator[ToolSession]:
         """Spawn the host on `backend_url` (a backend serving the `api` generation, with extra
-        `host_args`) and connect with `mode` ("legacy": initialize; "auto": discover)."""
-        async with Client(host_parameters(backend_url, *host_args), mode=mode) as client:
+        `host_args`), or reach it through the `server` transport instead, and connect with
+        `mode` ("legacy": initialize; "auto": discover)."""
+        server = server or host_parameters(backend_url, *host_args)
+        async with Client(server, mode=mode) as client:
             listing = await client.list_tools()
             yield cls(client, {tool.name: tool for tool in listing.tools}, backend_url, api, say)
 

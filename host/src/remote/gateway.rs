@@ -39,6 +39,15 @@ const MCP_PATH: &str = "/mcp";
 /// The RFC 9728 metadata path (a resource's path may follow it).
 const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
+/// JSON-RPC's code for a body that is not JSON.
+const PARSE_ERROR: i32 = -32700;
+/// JSON-RPC's code for a request that is not acceptable.
+const INVALID_REQUEST: i32 = -32600;
+/// The code of a request without a valid token (a server-defined JSON-RPC error).
+const UNAUTHORIZED: i32 = -32001;
+/// The code of a request over the per-token cap (a server-defined JSON-RPC error).
+const TOO_MANY_REQUESTS: i32 = -32002;
+
 /// Routes and guards every request of the listener.
 pub struct Gateway {
     mcp: StreamableHttpService<ToolServer, LocalSessionManager>,
@@ -188,29 +197,28 @@ impl Gateway {
         let body = match Limited::new(body, self.max_body_bytes).collect().await {
             Ok(body) => body.to_bytes(),
             Err(error) if error.is::<LengthLimitError>() => {
-                return Err(text(
+                return Err(rpc_error(
                     StatusCode::PAYLOAD_TOO_LARGE,
+                    INVALID_REQUEST,
                     &format!(
-                        "the request body exceeds {} KiB (--max-body-kib)\n",
+                        "the request body exceeds {} KiB (--max-body-kib)",
                         self.max_body_bytes / 1024
                     ),
                 ))
             }
             Err(error) => {
-                return Err(text(
+                return Err(rpc_error(
                     StatusCode::BAD_REQUEST,
-                    &format!("cannot read the request body: {error}\n"),
+                    INVALID_REQUEST,
+                    &format!("cannot read the request body: {error}"),
                 ))
             }
         };
         if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
-            return Err(json_response(
+            return Err(rpc_error(
                 StatusCode::BAD_REQUEST,
-                &json!({
-                    "jsonrpc": "2.0",
-                    "id": null,
-                    "error": { "code": -32700, "message": format!("Parse error: {error}") },
-                }),
+                PARSE_ERROR,
+                &format!("Parse error: {error}"),
             ));
         }
         Ok(Request::from_parts(parts, Full::new(body)))
@@ -234,21 +242,19 @@ impl Gateway {
             self.origin(request),
             self.resource_path()
         );
-        let (challenge, description) = if presented {
+        let (challenge, message) = if presented {
             (
                 format!(r#"Bearer resource_metadata="{metadata}", error="invalid_token""#),
-                "the bearer token is not valid: use a token from the server's token file",
+                "Unauthorized (HTTP 401): the bearer token is not valid; use a token from the \
+                 server's token file",
             )
         } else {
             (
                 format!(r#"Bearer resource_metadata="{metadata}""#),
-                "this MCP server needs `Authorization: Bearer <token>`",
+                "Unauthorized (HTTP 401): this MCP server needs `Authorization: Bearer <token>`",
             )
         };
-        let mut response = json_response(
-            StatusCode::UNAUTHORIZED,
-            &json!({ "error": "invalid_token", "error_description": description }),
-        );
+        let mut response = rpc_error(StatusCode::UNAUTHORIZED, UNAUTHORIZED, message);
         if let Ok(value) = HeaderValue::from_str(&challenge) {
             response.headers_mut().insert(WWW_AUTHENTICATE, value);
         }
@@ -256,14 +262,12 @@ impl Gateway {
     }
 
     fn too_many_requests(&self) -> HttpResponse {
-        let description = format!(
-            "this token already has {} MCP requests in flight: retry when one has finished",
+        let message = format!(
+            "Too many requests (HTTP 429): this token already has {} MCP requests in flight; \
+             retry when one has finished",
             self.max_requests_per_token
         );
-        let mut response = json_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            &json!({ "error": "too_many_requests", "error_description": description }),
-        );
+        let mut response = rpc_error(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_REQUESTS, &message);
         response
             .headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from_static("1"));
@@ -316,6 +320,15 @@ fn text(status: StatusCode, body: &str) -> HttpResponse {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+/// A refusal as a JSON-RPC error without an id (the request's body was not read, or not valid),
+/// which MCP clients surface to the caller rather than only the HTTP status.
+fn rpc_error(status: StatusCode, code: i32, message: &str) -> HttpResponse {
+    json_response(
+        status,
+        &json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } }),
+    )
 }
 
 fn json_response(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
