@@ -177,42 +177,21 @@ class RemoteHost:
 
 
 class HAProxy:
-    """HAProxy (Debian's package) on a free loopback port, balancing over `replicas` (host ports):
-    round robin, health checks on `/healthz`, a 2025-11-25 session kept on the replica that
+    """HAProxy (Debian's package) running `deploy/haproxy.cfg` on a free loopback port in front
+    of two replicas (host ports): round robin, a 2025-11-25 session kept on the replica that
     created it, the serving replica's name in each answer's `X-Replica` header, and its own
-    errors as JSON-RPC errors that MCP clients show."""
+    errors as JSON-RPC errors. Health checks run every 100 ms here, so that a replica's death is
+    seen at once."""
 
-    CONFIG = """\
-global
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    retries 2
-    retry-on conn-failure
-    option redispatch
-    http-error status 502 content-type application/json string '{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Bad gateway (HTTP 502): the MCP replica serving this call went away; call again"}}'
-    http-error status 503 content-type application/json string '{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service unavailable (HTTP 503): no MCP replica is up; retry later"}}'
-frontend mcp
-    bind 127.0.0.1:{port}
-    default_backend replicas
-backend replicas
-    balance roundrobin
-    option httpchk GET /healthz
-    stick-table type string len 64 size 10k expire 30m
-    stick on req.hdr(mcp-session-id)
-    stick store-response res.hdr(mcp-session-id)
-    http-response set-header X-Replica %s
-{servers}
-"""
+    CONFIG = REPO / "deploy" / "haproxy.cfg"
 
     def __init__(self, replicas: list[int]) -> None:
-        self._replicas = replicas
+        first, second = replicas
         self._dir = ""
         self.process: subprocess.Popen[bytes] | None = None
         self.port = free_port()
+        self._env = {"LISTEN": f"127.0.0.1:{self.port}", "REPLICA1": f"127.0.0.1:{first}",
+                     "REPLICA2": f"127.0.0.1:{second}"}
 
     @property
     def url(self) -> str:
@@ -220,14 +199,11 @@ backend replicas
 
     def __enter__(self) -> HAProxy:
         self._dir = tempfile.mkdtemp(prefix="ktrdr-haproxy-")
-        servers = "\n".join(
-            f"    server r{index} 127.0.0.1:{port} check inter 100ms fall 1 rise 1"
-            for index, port in enumerate(self._replicas, start=1)
-        )
         config = Path(self._dir) / "haproxy.cfg"
-        config.write_text(self.CONFIG.replace("{port}", str(self.port)).replace("{servers}", servers))
+        config.write_text(self.CONFIG.read_text().replace("check inter 1s fall 2", "check inter 100ms fall 1"))
         self.process = subprocess.Popen(
-            ["haproxy", "-db", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            ["haproxy", "-db", "-f", str(config)], env={**os.environ, **self._env},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while True:

@@ -98,6 +98,8 @@ def test_workflows_through_haproxy_in_front_of_two_replicas(mode: str, spread: b
 CLIENTS = 8
 CALL_DELAY_S = 0.3
 """Each backend answer takes this long, so that calls are in flight when a replica dies."""
+KILL_SEEN_S = 0.5
+"""Time after the kill by which HAProxy has seen the replica gone (it checks every 100 ms)."""
 
 
 def test_a_replica_killed_mid_run_costs_only_its_calls_in_flight(token_file: str) -> None:
@@ -110,7 +112,7 @@ def test_a_replica_killed_mid_run_costs_only_its_calls_in_flight(token_file: str
     killed_at = 0.0
 
     def note(response) -> None:
-        if killed_at and time.monotonic() > killed_at + 0.5:
+        if killed_at and time.monotonic() > killed_at + KILL_SEEN_S:
             served_after_kill.update([response.headers.get("x-replica")])
 
     async def run() -> None:
@@ -144,14 +146,15 @@ def test_a_replica_killed_mid_run_costs_only_its_calls_in_flight(token_file: str
                         killed_at = time.monotonic()
 
     anyio.run(run)
-    failures = [(started, ended, error) for started, ended, error in outcomes if error]
-    assert 1 <= len(failures) <= CLIENTS, failures
+    relative = [(round(s - killed_at, 3), round(e - killed_at, 3), error) for s, e, error in outcomes]
+    failures = [outcome for outcome in relative if outcome[2]]
+    assert 1 <= len(failures) <= CLIENTS, relative
     for started, ended, error in failures:
-        # In flight when the replica died: started before, ended after.
-        assert started < killed_at <= ended, (started - killed_at, ended - killed_at, error)
-        assert "502" in error, error
-    later = [outcome for outcome in outcomes if outcome[0] > killed_at]
-    assert len(later) >= 2 * CLIENTS and all(error is None for _, _, error in later), later
+        # In flight when the replica died: sent to it before HAProxy saw it gone.
+        assert started < KILL_SEEN_S and ended >= 0, failures
+        assert "Bad gateway (HTTP 502)" in error, error
+    later = [outcome for outcome in relative if outcome[0] > KILL_SEEN_S]
+    assert len(later) >= 2 * CLIENTS and not any(error for _, _, error in later), later
     assert set(served_after_kill) == {"r2"}, served_after_kill
 
 
