@@ -109,7 +109,8 @@ pub struct RemoteArgs {
     pub allow_plain_http: bool,
 
     /// A browser origin allowed to call (repeatable), e.g. `https://app.example.com`; a request
-    /// with any other `Origin` gets 403. Requests without `Origin` are allowed.
+    /// with any other `Origin` (any at all, without this flag) gets 403. Requests without
+    /// `Origin` (not from a browser) are allowed.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     pub allowed_origins: Vec<String>,
 

@@ -331,6 +331,16 @@ async fn a_foreign_origin_gets_403_and_a_listed_or_absent_one_is_served() {
     );
     assert_listed(&send(addr, with_origin("http://app.example:8080")).await);
     assert_listed(&send(addr, tool_call(addr, None, "list_operations", json!({}))).await);
+    // Without --allowed-origin, no browser page may call.
+    let unlisted = RemoteHost::start(&backend.api_url, &[]).await;
+    let mut request = tool_call(unlisted.addr, None, "list_operations", json!({}));
+    request
+        .headers_mut()
+        .insert("origin", "http://localhost:3000".parse().unwrap());
+    assert_eq!(
+        send(unlisted.addr, request).await.status,
+        StatusCode::FORBIDDEN
+    );
     // A loopback listener takes only loopback names in `Host` (DNS rebinding).
     let mut rebound = tool_call(addr, None, "list_operations", json!({}));
     rebound

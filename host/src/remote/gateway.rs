@@ -77,11 +77,10 @@ impl Gateway {
             Some(hosts) => config.with_allowed_hosts(hosts.clone()),
             None => config.disable_allowed_hosts(),
         };
-        if !settings.allowed_origins.is_empty() {
-            config = config
-                .with_allowed_origins(settings.allowed_origins.clone())
-                .enforce_origin_validation();
-        }
+        // A request with an `Origin` comes from a browser page: only listed ones are served.
+        config = config
+            .with_allowed_origins(settings.allowed_origins.clone())
+            .enforce_origin_validation();
         let mcp = StreamableHttpService::new(
             move || Ok(server.clone()),
             Arc::new(LocalSessionManager::default()),
