@@ -9,15 +9,23 @@ Python server.
 
 Configuration, as KTRDR's Python server reads it: `KTRDR_API_URL` (with the API prefix,
 default `http://localhost:8000/api/v1`) and `API_TIMEOUT` (seconds, default 30).
+
+With `--http HOST:PORT` the same server serves MCP Streamable HTTP at `/mcp` instead of stdio
+(the SDK's Starlette app under uvicorn, both SDK dependencies): the 2026-07-28 stateless era and
+2025-11-25 sessions. Port 0 picks a free port; either way the server prints
+`serving MCP on http://HOST:PORT/mcp` on stderr once it listens, as `ktrdr-mcp --http` logs it.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -137,5 +145,44 @@ async def start_training(
     return await _request("POST", "/trainings/start", json=payload)
 
 
+async def _serve_http(host: str, port: int) -> None:
+    """Serves Streamable HTTP at `/mcp` on `host:port` as `server.run("streamable-http")` does
+    (uvicorn binding the address), without uvicorn's access log; port 0 picks a free one."""
+    import uvicorn  # a dependency of the SDK, needed only here
+
+    config = uvicorn.Config(
+        server.streamable_http_app(host=host),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
+    http = uvicorn.Server(config)
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(http.serve)
+        while not http.started:
+            await anyio.sleep(0.01)
+        bound_host, bound_port = http.servers[0].sockets[0].getsockname()[:2]
+        print(f"serving MCP on http://{bound_host}:{bound_port}/mcp", file=sys.stderr, flush=True)
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
+    return host, int(port)
+
+
 if __name__ == "__main__":
-    server.run("stdio")
+    parser = argparse.ArgumentParser(description="The KTRDR tools as a Python MCP server on stdio.")
+    parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        type=_address,
+        help="serve MCP Streamable HTTP at /mcp on this address instead of stdio",
+    )
+    arguments = parser.parse_args()
+    if arguments.http is None:
+        server.run("stdio")
+    else:
+        anyio.run(_serve_http, *arguments.http)

@@ -8,7 +8,6 @@ use anyhow::Result;
 use futures::future::try_join_all;
 
 use crate::cpu::{CpuMeter, CpuUse};
-use crate::mcp_driver::Session;
 use crate::probe::Probe;
 use crate::route::Route;
 
@@ -70,7 +69,7 @@ pub async fn run(
         }
         anyhow::Ok(latencies)
     };
-    let host = route.host().map(Session::pid);
+    let host = route.server_pid();
     let cpu_before = meter.read(host)?;
     let started = Instant::now();
     let per_worker = try_join_all((0..in_flight).map(|_| worker())).await?;

@@ -1,6 +1,7 @@
 //! `ktrdr-bench [REPORT.md]`: measures `ktrdr-mcp` next to the Python MCP server a user would
 //! otherwise run and the direct-HTTP floor, in one run (latency, cold start, concurrency, memory,
-//! sizes), and writes a markdown report to `REPORT.md`, or stdout; progress goes to stderr.
+//! sizes; over stdio, then over Streamable HTTP), and writes a markdown report to `REPORT.md`, or
+//! stdout; progress goes to stderr.
 
 mod binaries;
 mod cold_start;
@@ -13,6 +14,7 @@ mod load;
 mod machine;
 mod mcp_driver;
 mod probe;
+mod remote;
 mod report;
 mod route;
 mod stats;
@@ -112,6 +114,8 @@ async fn run() -> Result<Report> {
     session.close().await?;
     peer_session.close().await?;
     probe_session.close().await?;
+    progress("remote MCP over Streamable HTTP");
+    let remote = remote::measure(&meter, &launcher, &peer_launcher, cache, &probes[0]).await?;
 
     Ok(Report {
         machine,
@@ -119,6 +123,7 @@ async fn run() -> Result<Report> {
         latency,
         cold_starts,
         concurrency,
+        remote,
         footprint: Footprint {
             idle_peak_rss,
             loaded_peak_rss,

@@ -1,5 +1,6 @@
 //! The MCP driver: a server under measurement (`ktrdr-mcp`, or the Python peer) as a child
-//! process with an rmcp client on its stdio.
+//! process with an rmcp client on its stdio; and the commands that serve Streamable HTTP
+//! instead, for the remote measurements.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -12,7 +13,9 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 
 /// How long one exchange may take before the benchmark gives up (a hang is a failure).
-const PATIENCE: Duration = Duration::from_secs(60);
+pub const PATIENCE: Duration = Duration::from_secs(60);
+/// Where a server serving Streamable HTTP listens: a free loopback port.
+const HTTP_ADDRESS: &str = "127.0.0.1:0";
 
 /// Where the host gets its compiled component from.
 #[derive(Clone, Copy)]
@@ -45,20 +48,36 @@ impl HostLauncher {
         cache: ComponentCache<'_>,
         component: Option<&Path>,
     ) -> Result<Session> {
-        let mut command = tokio::process::Command::new(&self.bin);
-        command
-            .env_clear()
-            .env("RUST_LOG", "warn")
-            .arg("--api-url")
-            .arg(&self.api_url);
-        match cache {
-            ComponentCache::Dir(dir) => command.arg("--cache-dir").arg(dir),
-            ComponentCache::Off => command.arg("--no-cache"),
-        };
+        let mut command = self.command(cache);
+        command.env("RUST_LOG", "warn");
         if let Some(component) = component {
             command.arg("--component").arg(component);
         }
         Session::spawn(command, &self.bin).await
+    }
+
+    /// The command of a host with its bundled component that serves MCP Streamable HTTP on a
+    /// free loopback port instead of stdio, without tokens. It logs warnings, as on stdio, and
+    /// its own start-up lines, among them `serving MCP on http://…/mcp` on stderr once it
+    /// listens.
+    pub fn http_command(&self, cache: ComponentCache<'_>) -> tokio::process::Command {
+        let mut command = self.command(cache);
+        command
+            .env("RUST_LOG", "warn,ktrdr_mcp=info")
+            .env("NO_COLOR", "1")
+            .arg("--http")
+            .arg(HTTP_ADDRESS);
+        command
+    }
+
+    fn command(&self, cache: ComponentCache<'_>) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(&self.bin);
+        command.env_clear().arg("--api-url").arg(&self.api_url);
+        match cache {
+            ComponentCache::Dir(dir) => command.arg("--cache-dir").arg(dir),
+            ComponentCache::Off => command.arg("--no-cache"),
+        };
+        command
     }
 }
 
@@ -81,12 +100,24 @@ impl PeerLauncher {
 
     /// Spawns the peer and completes the MCP `initialize` handshake.
     pub async fn start(&self) -> Result<Session> {
+        Session::spawn(self.command(), &self.script).await
+    }
+
+    /// The command of a peer that serves MCP Streamable HTTP on a free loopback port instead of
+    /// stdio (`--http`); it prints `serving MCP on http://…/mcp` on stderr once it listens.
+    pub fn http_command(&self) -> tokio::process::Command {
+        let mut command = self.command();
+        command.arg("--http").arg(HTTP_ADDRESS);
+        command
+    }
+
+    fn command(&self) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(&self.python);
         command
             .env_clear()
             .env("KTRDR_API_URL", &self.api_url)
             .arg(&self.script);
-        Session::spawn(command, &self.script).await
+        command
     }
 }
 

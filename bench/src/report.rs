@@ -1,6 +1,6 @@
 //! The report (`docs/performance.md`): the run's figures as markdown tables under one header
-//! naming the machine and the date, `ktrdr-mcp` against the Python peer first, and each target
-//! met or missed.
+//! naming the machine and the date, `ktrdr-mcp` against the Python peer first (over stdio, then
+//! over Streamable HTTP), and each target met or missed.
 
 use std::fmt::Write;
 
@@ -9,6 +9,7 @@ use crate::concurrency::{ConcurrencyRow, Throughput};
 use crate::footprint::Footprint;
 use crate::latency::LatencyRow;
 use crate::machine::Machine;
+use crate::remote::{Remote, SESSIONS};
 
 /// Host overhead over the like-for-like (kept-alive) floor at p50, µs.
 const TARGET_OVERHEAD_P50_MICROS: f64 = 100.0;
@@ -35,6 +36,8 @@ pub struct Report {
     pub cold_starts: ColdStarts,
     /// Throughput by calls in flight.
     pub concurrency: Vec<ConcurrencyRow>,
+    /// Both servers over Streamable HTTP.
+    pub remote: Remote,
     /// Memory and sizes.
     pub footprint: Footprint,
 }
@@ -44,6 +47,7 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     write_header(&mut out, report);
     write_peer_comparison(&mut out, report);
+    write_remote(&mut out, &report.remote);
     write_targets(&mut out, report);
     write_latency(&mut out, &report.latency);
     write_cold_starts(&mut out, &report.cold_starts);
@@ -66,7 +70,7 @@ fn write_header(out: &mut String, report: &Report) {
         out,
         "Servers: `ktrdr-mcp` (native build) and the Python MCP server of the implementation plan \
          (`bench/peer/ktrdr_peer.py`: the official MCP Python SDK, one pooled `httpx.AsyncClient`, \
-         the backend's JSON passed through), each over stdio, driven by one rmcp client; backend: \
+         the backend's JSON passed through), each over stdio, driven by one rmcp client (and over Streamable HTTP: see its section); backend: \
          `ktrdr-backend` on loopback. Floor: the same HTTP request from native Rust (hyper \
          HTTP/1.1). Routes and floors alternate in blocks within this run, after a warm-up. CPU \
          per call: the server process's CPU time (all threads, from \
@@ -97,14 +101,7 @@ fn write_peer_comparison(out: &mut String, report: &Report) {
         "|---|--:|--:|--:|",
     );
     let mut row = |figure: &str, host: f64, peer: f64, unit: &str, decimals: usize| {
-        let value = |figure: f64| format!("{figure:.decimals$} {unit}").trim_end().to_owned();
-        let _ = writeln!(
-            out,
-            "| {figure} | {} | {} | {} |",
-            value(host),
-            value(peer),
-            relative(host, peer)
-        );
+        comparison_row(out, figure, host, peer, unit, decimals);
     };
     let starts = &report.cold_starts;
     row(
@@ -167,6 +164,97 @@ fn write_peer_comparison(out: &mut String, report: &Report) {
         megabytes(footprint.peer_loaded_peak_rss),
         "MB",
         1,
+    );
+}
+
+/// The two servers over Streamable HTTP, and how they were driven.
+fn write_remote(out: &mut String, remote: &Remote) {
+    table(
+        out,
+        "`ktrdr-mcp` against the Python MCP server over Streamable HTTP",
+        &[
+            "figure",
+            "`ktrdr-mcp --http`",
+            "Python server, `--http`",
+            "`ktrdr-mcp` vs Python",
+        ],
+        "|---|--:|--:|--:|",
+    );
+    let mut row = |figure: &str, host: f64, peer: f64, unit: &str, decimals: usize| {
+        comparison_row(out, figure, host, peer, unit, decimals);
+    };
+    for (name, host, peer) in [
+        ("p50", remote.host.p50, remote.peer.p50),
+        ("p95", remote.host.p95, remote.peer.p95),
+        ("p99", remote.host.p99, remote.peer.p99),
+    ] {
+        let figure = format!("`list_operations` latency, one call at a time, {name}");
+        row(&figure, host, peer, "µs", 0);
+    }
+    row(
+        "`list_operations` server CPU per call, one at a time",
+        remote.host_cpu,
+        remote.peer_cpu,
+        "µs",
+        0,
+    );
+    for level in &remote.clients {
+        let clients = level.clients;
+        let (host, peer) = (&level.host, &level.peer);
+        let figure = format!("`list_operations`, {clients} clients, calls/s");
+        row(&figure, host.calls_per_second, peer.calls_per_second, "", 0);
+        let figure = format!("`list_operations`, {clients} clients, p99");
+        row(&figure, host.p99, peer.p99, "µs", 0);
+    }
+    let footprint = &remote.footprint;
+    row(
+        "peak RSS, idle after one call",
+        megabytes(footprint.idle_peak_rss),
+        megabytes(footprint.peer_idle_peak_rss),
+        "MB",
+        1,
+    );
+    row(
+        &format!("peak RSS with {SESSIONS} idle 2025-11-25 sessions open"),
+        megabytes(footprint.sessions_peak_rss),
+        megabytes(footprint.peer_sessions_peak_rss),
+        "MB",
+        1,
+    );
+    let per_level = remote.clients.first().map_or(0, |level| level.calls);
+    let _ = writeln!(
+        out,
+        "\nBoth on loopback, without tokens: `ktrdr-mcp --http 127.0.0.1:0`, and \
+         `ktrdr_peer.py --http 127.0.0.1:0` (the SDK's Streamable HTTP app under uvicorn, as \
+         `MCPServer.run(\"streamable-http\")` serves it, without uvicorn's access log). Every \
+         call is one stateless 2026-07-28 `tools/call` POST (both servers serve that era) on a \
+         kept-alive HTTP/1.1 connection (hyper): {calls} calls per server one at a time on one \
+         connection, and {per_level} per server and number of clients, each client on a \
+         connection of its own. The two servers alternate in blocks after a warm-up; server CPU \
+         as above. RSS: a fresh server of each kind after one call, then after {SESSIONS} \
+         sessions opened (`initialize` + `notifications/initialized`, nothing else) and left \
+         idle.",
+        calls = remote.calls
+    );
+}
+
+/// Writes a row of a comparison table: `figure` for `ktrdr-mcp` (`host`) and for the Python
+/// server (`peer`), in `unit` with `decimals` decimals, and how the two compare.
+fn comparison_row(
+    out: &mut String,
+    figure: &str,
+    host: f64,
+    peer: f64,
+    unit: &str,
+    decimals: usize,
+) {
+    let value = |figure: f64| format!("{figure:.decimals$} {unit}").trim_end().to_owned();
+    let _ = writeln!(
+        out,
+        "| {figure} | {} | {} | {} |",
+        value(host),
+        value(peer),
+        relative(host, peer)
     );
 }
 
@@ -515,6 +603,7 @@ fn megabytes(bytes: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remote::{ClientsRow, HttpFootprint};
     use crate::stats::Percentiles;
 
     fn row_at_16(floor_calls_per_second: f64, driver_and_backend_cpu: f64) -> ConcurrencyRow {
@@ -603,6 +692,31 @@ mod tests {
                 peer: start(600.0),
             },
             concurrency: vec![row_at_16(40_000.0, 40.0)],
+            remote: Remote {
+                calls: 1000,
+                host: at(300.0),
+                host_cpu: 150.0,
+                peer: at(3_000.0),
+                peer_cpu: 2_800.0,
+                clients: vec![ClientsRow {
+                    clients: 16,
+                    calls: 2000,
+                    host: Throughput {
+                        calls_per_second: 9_000.0,
+                        p99: 4_000.0,
+                    },
+                    peer: Throughput {
+                        calls_per_second: 300.0,
+                        p99: 80_000.0,
+                    },
+                }],
+                footprint: HttpFootprint {
+                    idle_peak_rss: 21_000_000,
+                    sessions_peak_rss: 23_000_000,
+                    peer_idle_peak_rss: 80_000_000,
+                    peer_sessions_peak_rss: 120_000_000,
+                },
+            },
             footprint: Footprint {
                 idle_peak_rss: 20_000_000,
                 loaded_peak_rss: 26_000_000,
@@ -638,6 +752,31 @@ mod tests {
             assert!(markdown.contains(row), "no row {row} in\n{markdown}");
         }
         assert!(markdown.contains("| 16 | 2000 | 0 | 450 | 10000 | 5.0× |"));
+    }
+
+    #[test]
+    fn the_streamable_http_comparison_follows_the_stdio_one() {
+        let markdown = render(&report());
+        let stdio = markdown
+            .find("## `ktrdr-mcp` against the Python MCP server\n")
+            .expect("the stdio comparison");
+        let http = markdown
+            .find("## `ktrdr-mcp` against the Python MCP server over Streamable HTTP")
+            .expect("the HTTP comparison");
+        assert!(stdio < http && http < markdown.find("## Targets").expect("targets"));
+        for row in [
+            "| `list_operations` latency, one call at a time, p50 | 300 µs | 3000 µs | 10× less |",
+            "| `list_operations` latency, one call at a time, p99 | 900 µs | 9000 µs | 10× less |",
+            "| `list_operations` server CPU per call, one at a time | 150 µs | 2800 µs | 19× less |",
+            "| `list_operations`, 16 clients, calls/s | 9000 | 300 | 30× more |",
+            "| `list_operations`, 16 clients, p99 | 4000 µs | 80000 µs | 20× less |",
+            "| peak RSS, idle after one call | 21.0 MB | 80.0 MB | 3.8× less |",
+            "| peak RSS with 256 idle 2025-11-25 sessions open | 23.0 MB | 120.0 MB | 5.2× less |",
+        ] {
+            assert!(markdown.contains(row), "no row {row} in\n{markdown}");
+        }
+        assert!(markdown.contains("1000 calls per server one at a time"));
+        assert!(markdown.contains("and 2000 per server and number of clients"));
     }
 
     #[test]

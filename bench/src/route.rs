@@ -1,4 +1,5 @@
-//! The routes a probe's request can take to the backend: through the host, or directly.
+//! The routes a probe's request can take to the backend: through an MCP server (over stdio or
+//! Streamable HTTP), or directly.
 
 use anyhow::Result;
 use rmcp::model::JsonObject;
@@ -6,6 +7,7 @@ use rmcp::model::JsonObject;
 use crate::floor::{Floor, KeepAlive};
 use crate::mcp_driver::Session;
 use crate::probe::Probe;
+use crate::remote::HttpServer;
 
 /// The probe component's tool that does no I/O.
 const NO_IO_TOOL: &str = "calls_served";
@@ -28,20 +30,24 @@ pub enum Route<'a> {
     /// and the request through wasi-http, without the guest's JSON parsing and the tool result
     /// built from it.
     HostFetch(&'a Session, &'a JsonObject),
+    /// A stateless (2026-07-28) `tools/call` POSTed to an MCP server serving Streamable HTTP,
+    /// on a kept-alive connection: `ktrdr-mcp --http`, or the Python peer's.
+    Http(&'a HttpServer),
     /// The HTTP request directly, on a fresh TCP connection.
     Direct(&'a Floor),
     /// The HTTP request directly, on a kept-alive connection (as the host sends it).
     DirectKeepAlive(&'a KeepAlive),
 }
 
-impl<'a> Route<'a> {
-    /// The server process this route goes through, if any.
-    pub fn host(self) -> Option<&'a Session> {
+impl Route<'_> {
+    /// The process id of the server this route goes through, if any.
+    pub fn server_pid(self) -> Option<u32> {
         match self {
             Route::Host(session)
             | Route::HostPing(session)
             | Route::HostNoIo(session)
-            | Route::HostFetch(session, _) => Some(session),
+            | Route::HostFetch(session, _) => Some(session.pid()),
+            Route::Http(server) => Some(server.pid()),
             Route::Direct(_) | Route::DirectKeepAlive(_) => None,
         }
     }
@@ -55,6 +61,7 @@ impl<'a> Route<'a> {
             Route::HostPing(session) => session.ping().await,
             Route::HostNoIo(session) => session.call(NO_IO_TOOL, &JsonObject::new()).await,
             Route::HostFetch(session, arguments) => session.call(FETCH_TOOL, arguments).await,
+            Route::Http(server) => server.call(probe.tool, &probe.arguments).await,
             Route::Direct(floor) => floor.get_fresh(&probe.http_path).await.map(drop),
             Route::DirectKeepAlive(pool) => pool.get(&probe.http_path).await.map(drop),
         }
