@@ -8,6 +8,7 @@ use wit_parser::{Function, FunctionKind, Resolve, Type, WorldId, WorldItem};
 
 use crate::convert::{check_case_names, json_name, ArgumentError, Converter};
 use crate::schema::{Outcome, SchemaBuilder};
+use crate::tasks::TaskFunctions;
 use crate::wit_docs::{overview, Annotations, FunctionDocs, IntRange};
 
 /// Why a component's exports cannot be served as tools.
@@ -48,6 +49,9 @@ pub enum Error {
         /// The JSON name they share.
         json_name: String,
     },
+    /// The `# Task` sections do not make one complete set of task functions.
+    #[error("the `# Task` doc-comment sections are not usable: {0}")]
+    TaskConvention(String),
 }
 
 /// One exported function, described as a tool.
@@ -139,6 +143,8 @@ pub struct ComponentInterface {
     /// The overviews of the exported interfaces (their docs before the first `#` heading), in
     /// export order, one paragraph group each: what a server tells agents about its tools.
     pub instructions: Option<String>,
+    /// The functions that serve tasks, if the docs declare them (`# Task` sections).
+    pub tasks: Option<TaskFunctions>,
 }
 
 impl ComponentInterface {
@@ -207,10 +213,12 @@ impl ComponentInterface {
             }
         }
         let instructions = (!overviews.is_empty()).then(|| overviews.join("\n\n"));
+        let tasks = TaskFunctions::find(&resolve, &functions)?;
         Ok(Self {
             resolve,
             functions,
             instructions,
+            tasks,
         })
     }
 

@@ -48,11 +48,13 @@
 mod convert;
 mod interface;
 mod schema;
+mod tasks;
 mod wit_docs;
 
 pub use convert::{json_name, ArgumentError, ArgumentProblem, Converter};
 pub use interface::{ComponentInterface, Error, ExportedFunction};
 pub use schema::Outcome;
+pub use tasks::{TaskFunctions, TaskRole, TaskState};
 pub use wit_docs::{Annotations, FunctionDocs, IntRange, ParamDoc};
 
 /// The component value type the conversions produce and take (wasmtime's).

@@ -4,8 +4,9 @@
 //! decoder restores onto the decoded types; without one, every text below is empty and the
 //! tools get plain descriptions. This module parses a
 //! function's docs: its description, `# Parameters` (with ``Default: `json`.`` and
-//! ``Range: `min..=max`.``) and `# Annotations`; an enum case's or flag's docs, whose
-//! ``JSON: `name`.`` names the case in JSON (for names WIT cannot spell, such as `1h`); an
+//! ``Range: `min..=max`.``), `# Annotations` and `# Task`; an enum case's or flag's docs, whose
+//! ``JSON: `name`.`` names the case in JSON (for names WIT cannot spell, such as `1h`) and
+//! ``Task: `state`.`` the task state it stands for; an
 //! interface's docs, whose text before the first `#` heading is for agents; and it respells the
 //! WIT names that docs quote (`` `get-operation-status` ``) as the JSON names an agent sees
 //! (`` `get_operation_status` ``).
@@ -14,6 +15,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 use wit_parser::{Docs, Function};
+
+use crate::tasks::TaskRole;
 
 /// `text` with every quoted kebab-case WIT name (`` `operation-id` ``, `` `dry-run` ``) in its
 /// JSON spelling (`` `operation_id` ``, `` `dry_run` ``): tool, parameter, field and case names
@@ -45,6 +48,8 @@ pub struct CaseDocs {
     pub description: String,
     /// The case's name in JSON, from ``JSON: `name`.`` (the name as is, not JSON-quoted).
     pub json_name: Option<String>,
+    /// The task state the case stands for, from ``Task: `state`.`` (see the `tasks` module).
+    pub task_state: Option<String>,
 }
 
 impl CaseDocs {
@@ -56,10 +61,12 @@ impl CaseDocs {
     /// Parses doc-comment text.
     pub fn parse(text: &str) -> Self {
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let (description, json_name) = take_marked(&text, "JSON:");
+        let (text, json_name) = take_marked(&text, "JSON:");
+        let (description, task_state) = take_marked(&text, "Task:");
         Self {
             description: json_spelling(&description),
             json_name: json_name.filter(|name| !name.is_empty()),
+            task_state,
         }
     }
 }
@@ -119,6 +126,9 @@ pub struct FunctionDocs {
     pub params: HashMap<String, ParamDoc>,
     /// The hints, if the docs have an `# Annotations` section.
     pub annotations: Option<Annotations>,
+    /// The function's part in tasks, if the docs have a `# Task` section (`Err`: what is wrong
+    /// with it).
+    pub task: Option<Result<TaskRole, String>>,
 }
 
 impl FunctionDocs {
@@ -134,6 +144,7 @@ impl FunctionDocs {
         let mut description = Vec::new();
         let mut current_param: Option<(String, String)> = None;
         let mut annotation_words = Vec::new();
+        let mut task_words = Vec::new();
         for line in text.lines() {
             if let Some(heading) = line.strip_prefix("# ") {
                 section = heading.trim();
@@ -153,6 +164,7 @@ impl FunctionDocs {
                     }
                 }
                 "Annotations" => annotation_words.push(line.to_string()),
+                "Task" => task_words.push(line),
                 _ => {}
             }
         }
@@ -160,6 +172,9 @@ impl FunctionDocs {
         docs.description = json_spelling(description.join("\n").trim());
         if section_present(text, "Annotations") {
             docs.annotations = Some(parse_annotations(&annotation_words.join(" ")));
+        }
+        if section_present(text, "Task") {
+            docs.task = Some(TaskRole::parse(&task_words.join(" ")));
         }
         docs
     }
@@ -190,6 +205,11 @@ fn parse_param_item(line: &str) -> Option<(String, String)> {
     let (name, rest) = rest.split_once('`')?;
     let rest = rest.strip_prefix(':')?;
     Some((name.to_string(), rest.trim().to_string()))
+}
+
+/// The `value` of ``Marker: `value`.`` in `text`, if there is one.
+pub(crate) fn marked(text: &str, marker: &str) -> Option<String> {
+    take_marked(text, marker).1
 }
 
 /// Takes ``Marker: `value`.`` out of `text`; returns the remaining text and `value`.

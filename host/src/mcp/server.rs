@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, CustomRequest, CustomResult,
-    Implementation, JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
-    ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, CustomRequest,
+    CustomResult, GetTaskParams, GetTaskResult, Implementation, JsonObject, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 use wit_mcp::ComponentInterface;
 
 use super::results;
@@ -48,32 +49,63 @@ impl ToolServer {
         arguments: Option<JsonObject>,
         context: &RequestContext<RoleServer>,
     ) -> CallToolResult {
-        let function = &self.interface.functions[index];
-        let name = function.tool_name.as_str();
-        let params = match self
-            .interface
-            .arguments(index, &arguments.unwrap_or_default())
-        {
+        let outcome = self
+            .invoke(index, arguments.unwrap_or_default(), &context.ct)
+            .await;
+        self.tool_result(index, outcome)
+    }
+
+    /// Calls function number `index` with `arguments`.
+    pub(super) async fn invoke(
+        &self,
+        index: usize,
+        arguments: JsonObject,
+        cancel: &CancellationToken,
+    ) -> Outcome {
+        let name = self.interface.functions[index].tool_name.as_str();
+        let params = match self.interface.arguments(index, &arguments) {
             Ok(params) => params,
-            Err(error) => return results::invalid_argument(&error),
+            Err(error) => return Outcome::Failed(results::invalid_argument(&error)),
         };
         tracing::debug!(tool = name, "calling");
-        let has_result = function.function.result.is_some();
-        let value = match self
-            .runtime
-            .call(index, &params, has_result, &context.ct)
-            .await
-        {
-            Ok(value) => value,
+        let has_result = self.interface.functions[index].function.result.is_some();
+        match self.runtime.call(index, &params, has_result, cancel).await {
+            Ok(value) => match self.interface.result_to_json(index, value.as_ref()) {
+                Ok(json) => Outcome::Value(json),
+                Err(error) => Outcome::Error(error),
+            },
             Err(failure) => {
-                return results::failure(name, failure, self.config.request_timeout);
+                Outcome::Failed(results::failure(name, failure, self.config.request_timeout))
             }
-        };
-        match self.interface.result_to_json(index, value.as_ref()) {
-            Ok(json) => results::success(json, function.output_schema.is_some()),
-            Err(error) => results::tool_error(error),
         }
     }
+
+    /// The tool result of `outcome`, a call of function number `index`.
+    pub(super) fn tool_result(&self, index: usize, outcome: Outcome) -> CallToolResult {
+        match outcome {
+            Outcome::Value(json) => results::success(
+                json,
+                self.interface.functions[index].output_schema.is_some(),
+            ),
+            Outcome::Error(error) => results::tool_error(error),
+            Outcome::Failed(result) => result,
+        }
+    }
+
+    /// The component's interface.
+    pub(super) fn interface(&self) -> &ComponentInterface {
+        &self.interface
+    }
+}
+
+/// What a call of one function gave.
+pub(super) enum Outcome {
+    /// Its success value, as JSON.
+    Value(Value),
+    /// Its error value, as JSON.
+    Error(Value),
+    /// The call did not run to a value (a refused argument, a trap, a deadline): its result.
+    Failed(CallToolResult),
 }
 
 /// The MCP description of every exported function.
@@ -94,7 +126,13 @@ fn describe_tools(interface: &ComponentInterface) -> anyhow::Result<Vec<Tool>> {
 
 impl ServerHandler for ToolServer {
     fn get_info(&self) -> ServerConfig {
-        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build());
+        let capabilities = ServerCapabilities::builder().enable_tools();
+        let capabilities = if self.interface.tasks.is_some() {
+            capabilities.enable_tasks().build()
+        } else {
+            capabilities.build()
+        };
+        let mut info = ServerConfig::new(capabilities);
         info.server_info = Implementation::new("ktrdr-mcp", env!("CARGO_PKG_VERSION"));
         if let Some(instructions) = &self.interface.instructions {
             info = info.with_instructions(instructions.clone());
@@ -127,7 +165,28 @@ impl ServerHandler for ToolServer {
             let available: Vec<&str> = self.tools.iter().map(|t| t.name.as_ref()).collect();
             return Err(results::unknown_tool(&request.name, &available));
         };
+        if self.starts_task(index, &context) {
+            return Ok(self
+                .start_task(index, request.arguments.unwrap_or_default(), &context.ct)
+                .await);
+        }
         Ok(self.call(index, request.arguments, &context).await.into())
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        self.read_task(&request.task_id, &context.ct).await
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.stop_task(&request.task_id, &context.ct).await
     }
 }
 
