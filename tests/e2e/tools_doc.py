@@ -51,6 +51,40 @@ checks that every example still fits the current schemas.
 - **Stop.** `cancel_operation` stops a pending or running operation at its next checkpoint.
 - **Check the data.** `get_market_data` reads the bars a load brought into the cache.
 
+## Task mode
+
+A client that declares MCP's tasks extension (`io.modelcontextprotocol/tasks`, 2026-07-28: in
+the request's `_meta["io.modelcontextprotocol/clientCapabilities"].extensions`) gets a **task**
+from `trigger_data_loading` and `start_training` instead of the started operation. The task id
+*is* the KTRDR operation id, and the backend is the task store: any `ktrdr-mcp` process (another
+replica, or this one after a restart) answers `tasks/get` and `tasks/cancel` for it, and the
+tools above still work on the same id. Without the capability a call is answered as before.
+
+| operation | task |
+|---|---|
+| `pending`, `resuming`, `running` | `working`; `statusMessage` is `progress.current_step` |
+| `completed` | `completed`; `result` is what `get_operation_results` returns |
+| `failed` | `completed`; `result` is an `isError` result with the error message |
+| `cancelled` | `cancelled` |
+
+An unknown or malformed task id is JSON-RPC `-32602`; `tasks/cancel` of a finished task is
+acknowledged unchanged. `createdAt` is the operation's; `ttlMs` is `null` (the backend keeps
+operations); `pollIntervalMs` is 1000. From a real run (stdio, abridged):
+
+```json
+→ {"method": "tools/call", "params": {"name": "start_training", "arguments": {"strategy_config_path": "mlp_basic", "symbols": ["AAPL"]}, "_meta": {…, "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}}}}
+← {"resultType": "task", "taskId": "op_training_20261205_014213_7a8d32f4", "status": "working", "statusMessage": "Loading market data", "createdAt": "2026-12-05T01:42:13.785087Z", "lastUpdatedAt": "2026-12-05T01:42:13.785678459Z", "ttlMs": null, "pollIntervalMs": 1000}
+→ {"method": "tasks/get", "params": {"taskId": "op_training_20261205_014213_7a8d32f4", "_meta": {…}}}
+← {"resultType": "complete", "taskId": "op_training_20261205_014213_7a8d32f4", "status": "working", "statusMessage": "Epoch 4/60 · Batch 30/66", …}
+← {"resultType": "complete", "taskId": "op_training_20261205_014213_7a8d32f4", "status": "completed", "statusMessage": "Epoch 60/60 · Batch 66/66", …, "result": {"content": […], "structuredContent": {"operation_id": "op_training_20261205_014213_7a8d32f4", "status": "completed", "results": {"model_path": …}}, "isError": false}}
+→ {"method": "tasks/get", "params": {"taskId": "op_nope", "_meta": {…}}}
+← {"error": {"code": -32602, "message": "Unknown task `op_nope`: Operation not found: op_nope (HTTP 404). Use list_operations to find valid operation ids.", "data": {…}}}
+```
+
+Served: the 2026-07-28 form (`resultType: "task"`, `tasks/get`, `tasks/cancel`), on stdio and
+over HTTP. Not served: the 2025-11-25 experimental form (`params.task`, `tasks/result`,
+`tasks/list`); `list_operations` lists operations instead.
+
 ## Two KTRDR API generations
 
 The tools work against the plan-era KTRDR API (2025) and the current one (2026-04) with no
