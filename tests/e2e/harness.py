@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -243,3 +244,65 @@ def http_transport(
 
         client.event_hooks["response"].append(hook)
     return streamable_http_client(url, http_client=client)
+
+
+TASKS = "io.modelcontextprotocol/tasks"
+"""MCP's tasks extension."""
+
+
+class StdioHost:
+    """The real host on stdio, spoken to in raw JSON-RPC in the stateless 2026-07-28 era, one
+    request at a time (the official SDK has no client for the tasks extension yet)."""
+
+    PATIENCE_S = 60
+
+    def __init__(self, api_url: str) -> None:
+        self.process = subprocess.Popen(
+            [host_binary()], env={"KTRDR_API_URL": api_url, "RUST_LOG": "error", "PATH": os.environ["PATH"]},
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        self._next_id = 0
+
+    def request(self, method: str, params: dict[str, Any] | None = None, tasks: bool = True) -> dict[str, Any]:
+        """Sends `method` with `params` and this client's `_meta` (declaring the tasks extension
+        if `tasks`), and returns the whole response."""
+        capabilities = {"extensions": {TASKS: {}}} if tasks else {}
+        meta = {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
+            "io.modelcontextprotocol/clientInfo": {"name": "tasks-test", "version": "1"},
+        }
+        self._next_id += 1
+        message = {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": {**(params or {}), "_meta": meta}}
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+        response = json.loads(self.process.stdout.readline())
+        assert response["id"] == self._next_id, response
+        return response
+
+    def result(self, method: str, params: dict[str, Any] | None = None, tasks: bool = True) -> dict[str, Any]:
+        response = self.request(method, params, tasks)
+        assert "result" in response, response
+        return response["result"]
+
+    def call(self, tool: str, arguments: dict[str, Any], tasks: bool = True) -> dict[str, Any]:
+        return self.result("tools/call", {"name": tool, "arguments": arguments}, tasks)
+
+    def get(self, task_id: str) -> dict[str, Any]:
+        return self.result("tasks/get", {"taskId": task_id})
+
+    def wait_for(self, task_id: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """Polls `tasks/get` until `done(task)`."""
+        deadline = time.monotonic() + self.PATIENCE_S
+        while True:
+            task = self.get(task_id)
+            if done(task):
+                return task
+            assert time.monotonic() < deadline, task
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)

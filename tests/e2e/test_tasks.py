@@ -6,71 +6,12 @@ because the backend is the task store."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import time
 from typing import Any
 
+import httpx2
 import pytest
 
-from harness import Backend, host_binary
-
-TASKS = "io.modelcontextprotocol/tasks"
-PATIENCE_S = 60
-
-
-class StdioHost:
-    """The real host on stdio, spoken to in the stateless 2026-07-28 era, one request at a time."""
-
-    def __init__(self, api_url: str) -> None:
-        self.process = subprocess.Popen(
-            [host_binary()], env={"KTRDR_API_URL": api_url, "RUST_LOG": "error", "PATH": os.environ["PATH"]},
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )
-        self._next_id = 0
-
-    def request(self, method: str, params: dict[str, Any] | None = None, tasks: bool = True) -> dict[str, Any]:
-        """Sends `method` with `params` and this client's `_meta` (declaring the tasks extension
-        if `tasks`), and returns the whole response."""
-        capabilities = {"extensions": {TASKS: {}}} if tasks else {}
-        meta = {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": capabilities,
-            "io.modelcontextprotocol/clientInfo": {"name": "tasks-test", "version": "1"},
-        }
-        self._next_id += 1
-        message = {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": {**(params or {}), "_meta": meta}}
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(message) + "\n")
-        self.process.stdin.flush()
-        response = json.loads(self.process.stdout.readline())
-        assert response["id"] == self._next_id, response
-        return response
-
-    def result(self, method: str, params: dict[str, Any] | None = None, tasks: bool = True) -> dict[str, Any]:
-        response = self.request(method, params, tasks)
-        assert "result" in response, response
-        return response["result"]
-
-    def call(self, tool: str, arguments: dict[str, Any], tasks: bool = True) -> dict[str, Any]:
-        return self.result("tools/call", {"name": tool, "arguments": arguments}, tasks)
-
-    def get(self, task_id: str) -> dict[str, Any]:
-        return self.result("tasks/get", {"taskId": task_id})
-
-    def wait_for(self, task_id: str, done: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + PATIENCE_S
-        while True:
-            task = self.get(task_id)
-            if done(task):
-                return task
-            assert time.monotonic() < deadline, task
-            time.sleep(0.1)
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
+from harness import TASKS, Backend, HAProxy, RemoteHost, StdioHost
 
 
 @pytest.fixture
@@ -155,3 +96,39 @@ def test_a_client_without_the_extension_gets_plain_results(host: StdioHost) -> N
     assert started["structuredContent"]["operation_id"].startswith("op_data_load_"), started
     refused = host.request("tasks/get", {"taskId": started["structuredContent"]["operation_id"]}, tasks=False)
     assert refused["error"]["code"] == -32021, refused
+
+
+def test_over_http_any_replica_behind_haproxy_answers_for_a_task(backend: Backend) -> None:
+    """`tasks/get` through HAProxy round robin: both replicas answer for the same task, no
+    sticky routing needed (the `Mcp-Name` header carries the task id)."""
+    with (
+        RemoteHost(backend.api_url) as first,
+        RemoteHost(backend.api_url) as second,
+        HAProxy([first.port, second.port]) as balancer,
+        httpx2.Client(timeout=30) as http,
+    ):
+
+        def post(method: str, name: str, params: dict[str, Any]) -> tuple[dict[str, Any], str]:
+            meta = {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {"extensions": {TASKS: {}}},
+                "io.modelcontextprotocol/clientInfo": {"name": "tasks-test", "version": "1"},
+            }
+            response = http.post(
+                balancer.url,
+                json={"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": meta}},
+                headers={"accept": "application/json, text/event-stream", "mcp-protocol-version": "2026-07-28",
+                         "mcp-method": method, "mcp-name": name},
+            )
+            data = [line[5:] for line in response.text.splitlines() if line.startswith("data:") and line[5:].strip()]
+            return json.loads(data[-1] if data else response.text)["result"], response.headers["x-replica"]
+
+        created, _ = post("tools/call", "trigger_data_loading",
+                          {"name": "trigger_data_loading", "arguments": {"symbol": "AAPL", "mode": "local"}})
+        task_id = created["taskId"]
+        replicas = set()
+        for _ in range(4):
+            task, replica = post("tasks/get", task_id, {"taskId": task_id})
+            assert task["taskId"] == task_id, task
+            replicas.add(replica)
+        assert replicas == {"r1", "r2"}, replicas
