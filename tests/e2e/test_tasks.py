@@ -39,11 +39,19 @@ def test_discovery_advertises_the_tasks_extension(host: StdioHost) -> None:
     assert TASKS in discovered["capabilities"]["extensions"], discovered
 
 
-def test_a_data_load_task_is_followed_to_its_result(backend: Backend, host: StdioHost) -> None:
-    created = host.call("trigger_data_loading", {"symbol": "AAPL", "timeframe": "1h", "mode": "local"})
+QUICK = {
+    "trigger_data_loading": {"symbol": "AAPL", "timeframe": "1h", "mode": "local"},
+    "start_training": {"strategy_config_path": "mlp_basic", "symbols": ["AAPL"]},
+}
+"""Arguments of each start tool for work that finishes in seconds."""
+
+
+@pytest.mark.parametrize("tool", list(QUICK))
+def test_a_task_is_followed_to_its_result(host: StdioHost, tool: str) -> None:
+    created = host.call(tool, QUICK[tool])
     assert created["resultType"] == "task", created
     task_id = created["taskId"]
-    assert task_id.startswith("op_data_load_"), created
+    assert task_id.startswith("op_"), created
     check_task(created, task_id)
     finished = host.wait_for(task_id, lambda task: task["status"] != "working")
     assert finished["status"] == "completed", finished
@@ -52,6 +60,14 @@ def test_a_data_load_task_is_followed_to_its_result(backend: Backend, host: Stdi
     results = host.call("get_operation_results", {"operation_id": task_id}, tasks=False)
     assert finished["result"]["structuredContent"] == results["structuredContent"]
     assert finished["result"]["isError"] is False
+
+
+def test_a_data_load_task_is_cancelled_mid_run(host: StdioHost) -> None:
+    created = host.call("trigger_data_loading", {"symbol": "MSFT", "mode": "full", "start_date": "2020-01-01"})
+    task_id = created["taskId"]
+    assert host.result("tasks/cancel", {"taskId": task_id}) is not None
+    stopped = host.wait_for(task_id, lambda task: task["status"] != "working")
+    assert stopped["status"] == "cancelled", stopped
 
 
 def test_a_training_task_shows_progress_is_cancelled_and_another_host_reads_it(
