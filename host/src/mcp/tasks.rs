@@ -101,19 +101,10 @@ impl ToolServer {
         if tasks.state(&status) != TaskState::Working {
             return Ok(());
         }
-        match self
-            .invoke(
-                tasks.cancel,
-                self.task_arguments(tasks.cancel, task_id),
-                cancel,
-            )
-            .await
-        {
-            Outcome::Value(_) => Ok(()),
-            // It finished between the two calls.
-            Outcome::Error(error) if error["code"] == "rejected" => Ok(()),
-            Outcome::Error(error) => Err(task_error(task_id, error)),
-            Outcome::Failed(result) => Err(ErrorData::internal_error(text_of(&result), None)),
+        match self.task_call(tasks.cancel, task_id, cancel).await {
+            // A refusal means it finished between the two calls.
+            Err(error) if error.data.as_ref().is_some_and(|e| e["code"] == "rejected") => Ok(()),
+            outcome => outcome.map(drop),
         }
     }
 
@@ -124,15 +115,22 @@ impl ToolServer {
         task_id: &str,
         cancel: &CancellationToken,
     ) -> Result<Value, ErrorData> {
+        self.task_call(tasks.status, task_id, cancel).await
+    }
+
+    /// Calls task function `index` for `task_id`: its value, or the JSON-RPC error to answer
+    /// (carrying the function's error value, if it gave one).
+    async fn task_call(
+        &self,
+        index: usize,
+        task_id: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Value, ErrorData> {
         match self
-            .invoke(
-                tasks.status,
-                self.task_arguments(tasks.status, task_id),
-                cancel,
-            )
+            .invoke(index, self.task_arguments(index, task_id), cancel)
             .await
         {
-            Outcome::Value(status) => Ok(status),
+            Outcome::Value(value) => Ok(value),
             Outcome::Error(error) => Err(task_error(task_id, error)),
             Outcome::Failed(result) => Err(ErrorData::internal_error(text_of(&result), None)),
         }
