@@ -145,6 +145,8 @@ impl Gateway {
     }
 
     async fn serve_mcp(&self, request: Request<Incoming>) -> HttpResponse {
+        // Only POSTs carry calls; a GET holds a session's event stream open for its life.
+        let is_call = request.method() == Method::POST;
         let permit = match &self.tokens {
             None => None,
             Some(tokens) => {
@@ -156,19 +158,15 @@ impl Gateway {
                 let Some(token) = presented.and_then(|token| tokens.verify(token)) else {
                     return self.unauthorized(&request, presented.is_some());
                 };
-                // Only POSTs count: a GET holds an event stream open for a session's life.
-                if request.method() == Method::POST {
-                    match self.limit(token).try_acquire_owned() {
-                        Ok(permit) => Some(permit),
-                        Err(_) => return self.too_many_requests(),
-                    }
-                } else {
-                    None
+                match is_call.then(|| self.limit(token).try_acquire_owned()) {
+                    None => None,
+                    Some(Ok(permit)) => Some(permit),
+                    Some(Err(_)) => return self.too_many_requests(),
                 }
             }
         };
-        let in_flight = (request.method() == Method::POST).then(|| self.in_flight.token());
-        let response = if request.method() == Method::POST {
+        let in_flight = is_call.then(|| self.in_flight.token());
+        let response = if is_call {
             match self.read_message(request).await {
                 Ok(request) => self.mcp.handle(request).await,
                 Err(refusal) => return refusal,
