@@ -250,6 +250,15 @@ TASKS = "io.modelcontextprotocol/tasks"
 """MCP's tasks extension."""
 
 
+def request_meta(tasks: bool = True) -> dict[str, Any]:
+    """The `_meta` of a stateless 2026-07-28 request, declaring the tasks extension if `tasks`."""
+    return {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"extensions": {TASKS: {}}} if tasks else {},
+        "io.modelcontextprotocol/clientInfo": {"name": "tasks-test", "version": "1"},
+    }
+
+
 class StdioHost:
     """The real host on stdio, spoken to in raw JSON-RPC in the stateless 2026-07-28 era, one
     request at a time (the official SDK has no client for the tasks extension yet)."""
@@ -266,12 +275,7 @@ class StdioHost:
     def request(self, method: str, params: dict[str, Any] | None = None, tasks: bool = True) -> dict[str, Any]:
         """Sends `method` with `params` and this client's `_meta` (declaring the tasks extension
         if `tasks`), and returns the whole response."""
-        capabilities = {"extensions": {TASKS: {}}} if tasks else {}
-        meta = {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": capabilities,
-            "io.modelcontextprotocol/clientInfo": {"name": "tasks-test", "version": "1"},
-        }
+        meta = request_meta(tasks)
         self._next_id += 1
         message = {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": {**(params or {}), "_meta": meta}}
         assert self.process.stdin is not None and self.process.stdout is not None

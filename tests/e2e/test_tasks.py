@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from harness import TASKS, Backend, HAProxy, RemoteHost, StdioHost
+from harness import TASKS, Backend, HAProxy, RemoteHost, StdioHost, request_meta
 
 
 @pytest.fixture
@@ -125,11 +125,7 @@ def test_over_http_any_replica_behind_haproxy_answers_for_a_task(backend: Backen
     ):
 
         def post(method: str, name: str, params: dict[str, Any]) -> tuple[dict[str, Any], str]:
-            meta = {
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                "io.modelcontextprotocol/clientCapabilities": {"extensions": {TASKS: {}}},
-                "io.modelcontextprotocol/clientInfo": {"name": "tasks-test", "version": "1"},
-            }
+            meta = request_meta()
             response = http.post(
                 balancer.url,
                 json={"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": meta}},
