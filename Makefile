@@ -55,7 +55,7 @@ build: component host backend ## Build the component, the host and the backend
 
 component: setup-rust ## The component (target/wasm32-wasip2/component/ktrdr_tools.wasm, size profile), names shortened
 	$(CARGO) build --profile component --target $(WASM_TARGET)
-	$(CARGO) run -q --release -p component-names -- $(COMPONENT)
+	$(CARGO) run -q --profile quick -p component-names -- $(COMPONENT)
 
 host: component ## The MCP host binary (target/release/ktrdr-mcp)
 	$(CARGO) build --release -p ktrdr-mcp
@@ -69,7 +69,7 @@ test-components: setup-rust ## The host tests' probe components (target/test-com
 test: setup build quality test-unit test-fuzz test-contract test-host test-runtimes test-e2e ## Everything CI checks
 
 test-unit: component ## Unit tests: the component (native), the WIT-MCP bridge, checks of the built component, the benchmark's own logic
-	$(CARGO) test --release -p ktrdr-tools -p wit-mcp -p package-docs -p component-names -p ktrdr-bench
+	$(CARGO) test --profile quick -p ktrdr-tools -p wit-mcp -p package-docs -p component-names -p ktrdr-bench
 
 test-fuzz: ## Replay the fuzz targets' seeds and regressions plus 100 000 seeded mutations each (stable)
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
@@ -87,17 +87,18 @@ fuzz: component ## libFuzzer, FUZZ_SECONDS (60) per target, and 20x the host pro
 	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir fuzz -s none $$target fuzz/corpus/$$target fuzz/seeds/$$target \
 	    -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
-	PROPTEST_CASES=20000 $(CARGO) test --release -p ktrdr-mcp --bin ktrdr-mcp prop_tests
-	PROPTEST_CASES=20000 $(CARGO) test --release -p wit-mcp --test properties
+	PROPTEST_CASES=20000 $(CARGO) test --profile quick -p ktrdr-mcp --bin ktrdr-mcp prop_tests
+	PROPTEST_CASES=20000 $(CARGO) test --profile quick -p wit-mcp --test properties
 
 soak: build setup-python ## The load test at SOAK_CALLS (100 000) calls, 32 in flight, with its figures
 	SOAK_CALLS=$(SOAK_CALLS) $(PYTHON) -m pytest -p no:cacheprovider -q -s tests/e2e/test_load.py
 
-test-contract: backend ## Backend contract tests against the real binary
-	$(CARGO) test --release -p ktrdr-backend
+test-contract: ## Backend contract tests against the real binary
+	$(CARGO) test --profile quick -p ktrdr-backend
 
-test-host: host backend ## Host integration tests (rmcp client, real backend)
-	$(CARGO) test --release -p ktrdr-mcp
+test-host: component ## Host integration tests (rmcp client, real backend)
+	$(CARGO) build --profile quick -p ktrdr-backend
+	$(CARGO) test --profile quick -p ktrdr-mcp
 
 test-e2e: build package setup-python setup-node setup-system ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI, the OCI artifact
 	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e
@@ -142,7 +143,7 @@ bench: build test-components setup-python ## Benchmarks against the Python MCP s
 quality: component ## fmt check and clippy -D warnings for both targets
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --profile component --target $(WASM_TARGET) -p ktrdr-tools -- -D warnings
-	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --profile quick --workspace --all-targets -- -D warnings
 
 LLVM_COV_VERSION := 0.9.1
 COVERAGE_MIN     := 80

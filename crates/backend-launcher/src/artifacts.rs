@@ -14,8 +14,9 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The directory of the running executable's profile (`target/release` for a binary there or
-/// for a test binary in `target/release/deps`): the binaries built alongside it.
+/// The directory of the running executable's profile (`target/quick` for a test binary in
+/// `target/quick/deps`, `target/release` for the benchmark there): the binaries built
+/// alongside it.
 pub fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the running executable's path");
     let dir = exe.parent().expect("an executable is in a directory");

@@ -1,15 +1,15 @@
-//! The engine the component is compiled for: epoch interruption (deadlines), a pooling
-//! allocator with one slot per call that may run at once, and Wasmtime's compiled-code cache.
+//! The engine the component is compiled for: epoch interruption (deadlines) and a pooling
+//! allocator with one slot per call that may run at once.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use wasmtime::component::Component;
-use wasmtime::{Cache, CacheConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use super::compiled_cache;
 use super::limits::TABLE_ELEMENTS_CAP;
 use crate::config::Config;
 
@@ -31,42 +31,15 @@ const TABLES_PER_SLOT: u32 = 8;
 /// An engine for `config` and the component `bytes` compiled for it, or its compiled code
 /// loaded from the cache in `config.cache_dir`.
 pub fn compile(config: &Config, bytes: &[u8]) -> Result<(Engine, Component)> {
-    let cache = config.cache_dir.as_deref().and_then(compiled_code_cache);
-    let engine = engine(config, cache.clone())?;
-    let started = Instant::now();
-    let component = Component::new(&engine, bytes).map_err(anyhow::Error::from)?;
-    let elapsed_ms = started.elapsed().as_millis() as u64;
-    match cache {
-        Some(cache) if cache.cache_hits() > 0 => {
-            tracing::debug!(elapsed_ms, "compiled component loaded from the cache");
-        }
-        _ => tracing::info!(elapsed_ms, "component compiled"),
-    }
+    let engine = engine(config)?;
+    let component = compiled_cache::load_or_compile(&engine, bytes, config.cache_dir.as_deref())?;
     Ok((engine, component))
-}
-
-/// Wasmtime's cache of compiled code in `dir`: a start whose component, engine settings and
-/// Wasmtime version are unchanged loads the compiled code instead of compiling. An entry that
-/// cannot be read or used is compiled again and rewritten; `None` (with a warning) when the
-/// directory cannot be used at all, and the host then compiles at every start.
-fn compiled_code_cache(dir: &Path) -> Option<Cache> {
-    let mut cache_config = CacheConfig::new();
-    cache_config.with_directory(std::path::absolute(dir).ok()?);
-    Cache::new(cache_config)
-        .inspect_err(|error| {
-            tracing::warn!(
-                dir = %dir.display(),
-                "compiling at every start: the compiled-code cache is unusable: {error:#}"
-            );
-        })
-        .ok()
 }
 
 /// The engine: epoch interruption for deadlines, a pooling allocator with one slot per call
 /// that may run at once, each memory capped at the memory cap but reserved (address space only)
-/// at [`MEMORY_RESERVATION_BYTES`] or the cap if larger, plus Wasmtime's guard region; and the
-/// compiled-code cache, if any.
-fn engine(config: &Config, cache: Option<Cache>) -> Result<Engine> {
+/// at [`MEMORY_RESERVATION_BYTES`] or the cap if larger, plus Wasmtime's guard region.
+fn engine(config: &Config) -> Result<Engine> {
     let slots = config.max_concurrent_calls;
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(slots)
@@ -81,8 +54,7 @@ fn engine(config: &Config, cache: Option<Cache>) -> Result<Engine> {
     engine_config
         .epoch_interruption(true)
         .memory_reservation(reservation)
-        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
-        .cache(cache);
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&engine_config)
         .map_err(anyhow::Error::from)
         .with_context(|| {
