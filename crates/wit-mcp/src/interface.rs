@@ -300,20 +300,22 @@ fn describe(
     Ok((docs, outcome, input_schema, output_schema))
 }
 
+/// For the crate's tests: the interface of the one world in WIT `source`.
+#[cfg(test)]
+pub(crate) fn of_wit(source: &str) -> Result<ComponentInterface, Error> {
+    let mut resolve = Resolve::default();
+    let package = resolve.push_str("test.wit", source).unwrap();
+    let world = resolve.select_world(&[package], None).unwrap();
+    ComponentInterface::of_world(resolve, world)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn world(wit: &str) -> Result<ComponentInterface, Error> {
-        let mut resolve = Resolve::default();
-        let package = resolve.push_str("w.wit", wit).unwrap();
-        let world = resolve.select_world(&[package], None).unwrap();
-        ComponentInterface::of_world(resolve, world)
-    }
-
     #[test]
     fn every_exported_interface_serves_its_functions() {
-        let served = world(
+        let served = of_wit(
             "package t:w;
             world w {
                 /// Operations: start them, watch them.
@@ -353,7 +355,7 @@ mod tests {
 
     #[test]
     fn a_tool_name_exported_twice_is_a_startup_error() {
-        let error = world(
+        let error = of_wit(
             "package t:d;
             world w {
                 export a: interface { get-status: func() -> string; }
@@ -370,7 +372,7 @@ mod tests {
 
     #[test]
     fn an_enum_whose_json_names_collide_is_a_startup_error() {
-        let error = world(
+        let error = of_wit(
             "package t:e;
             world w {
                 export a: interface {
@@ -391,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_tool_descriptor_is_an_mcp_tool() {
-        let served = world(
+        let served = of_wit(
             "package t:m;
             world w {
                 export a: interface {
@@ -438,7 +440,7 @@ mod tests {
 
     #[test]
     fn arguments_and_results_convert_by_the_function_types() {
-        let served = world(
+        let served = of_wit(
             "package t:c;
             world w {
                 export a: interface {

@@ -318,7 +318,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::ComponentInterface;
+    use crate::interface::of_wit;
 
     const WORLD: &str = r#"package demo:jobs;
         world jobs {
@@ -356,16 +356,9 @@ mod tests {
             }
         }"#;
 
-    fn interface(source: &str) -> Result<ComponentInterface, Error> {
-        let mut resolve = Resolve::default();
-        let package = resolve.push_str("jobs.wit", source).unwrap();
-        let world = resolve.select_world(&[package], None).unwrap();
-        ComponentInterface::of_world(resolve, world)
-    }
-
     #[test]
     fn the_task_sections_name_the_functions_and_the_fields() {
-        let interface = interface(WORLD).unwrap();
+        let interface = of_wit(WORLD).unwrap();
         let tasks = interface.tasks.as_ref().unwrap();
         let index = |name: &str| interface.function_index(name).unwrap();
         assert_eq!(tasks.starts, vec![(index("launch"), "job_id".to_string())]);
@@ -403,13 +396,13 @@ mod tests {
     #[test]
     fn without_task_sections_there_are_no_tasks() {
         let source = WORLD.replace("# Task", "# Notes");
-        assert!(interface(&source).unwrap().tasks.is_none());
+        assert!(of_wit(&source).unwrap().tasks.is_none());
     }
 
     #[test]
     fn an_incomplete_or_wrong_set_is_refused_with_the_reason() {
         let error =
-            |from: &str, to: &str| interface(&WORLD.replace(from, to)).unwrap_err().to_string();
+            |from: &str, to: &str| of_wit(&WORLD.replace(from, to)).unwrap_err().to_string();
         let without_cancel = "/// # Task\n                /// cancel.\n";
         assert!(WORLD.contains(without_cancel));
         assert!(error(without_cancel, "").contains("one `status`, one `result` and one `cancel`"));
