@@ -87,18 +87,20 @@ fn table(out: &mut String, heading: &str, columns: &[&str], alignment: &str) {
     let _ = writeln!(out, "{alignment}");
 }
 
+/// Starts a section comparing the host (column `host`) with the Python server (column `peer`),
+/// whose rows [`comparison_row`] writes.
+fn comparison_table(out: &mut String, heading: &str, host: &str, peer: &str) {
+    let columns = ["figure", host, peer, "`ktrdr-mcp` vs Python"];
+    table(out, heading, &columns, "|---|--:|--:|--:|");
+}
+
 /// The figures a user choosing between the two servers compares.
 fn write_peer_comparison(out: &mut String, report: &Report) {
-    table(
+    comparison_table(
         out,
         "`ktrdr-mcp` against the Python MCP server",
-        &[
-            "figure",
-            "`ktrdr-mcp`",
-            "Python server",
-            "`ktrdr-mcp` vs Python",
-        ],
-        "|---|--:|--:|--:|",
+        "`ktrdr-mcp`",
+        "Python server",
     );
     let mut row = |figure: &str, host: f64, peer: f64, unit: &str, decimals: usize| {
         comparison_row(out, figure, host, peer, unit, decimals);
@@ -169,16 +171,11 @@ fn write_peer_comparison(out: &mut String, report: &Report) {
 
 /// The two servers over Streamable HTTP, and how they were driven.
 fn write_remote(out: &mut String, remote: &Remote) {
-    table(
+    comparison_table(
         out,
         "`ktrdr-mcp` against the Python MCP server over Streamable HTTP",
-        &[
-            "figure",
-            "`ktrdr-mcp --http`",
-            "Python server, `--http`",
-            "`ktrdr-mcp` vs Python",
-        ],
-        "|---|--:|--:|--:|",
+        "`ktrdr-mcp --http`",
+        "Python server, `--http`",
     );
     let mut row = |figure: &str, host: f64, peer: f64, unit: &str, decimals: usize| {
         comparison_row(out, figure, host, peer, unit, decimals);
