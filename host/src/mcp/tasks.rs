@@ -76,7 +76,7 @@ impl ToolServer {
             TaskState::Working => TaskPayload::Working,
             TaskState::Cancelled => TaskPayload::Cancelled,
             TaskState::Completed => TaskPayload::Completed {
-                result: self.result_of(tasks, task_id, cancel).await?,
+                result: self.result_of(tasks, task_id, cancel).await,
             },
             // A task whose work failed still completes, with an error result; the extension's
             // `failed` is for JSON-RPC errors.
@@ -136,13 +136,14 @@ impl ToolServer {
         }
     }
 
-    /// The result function's tool result for `task_id`, as a JSON object.
+    /// The result function's tool result for `task_id`, as a JSON object (a failed call is an
+    /// error result, as the tool would answer).
     async fn result_of(
         &self,
         tasks: &TaskFunctions,
         task_id: &str,
         cancel: &CancellationToken,
-    ) -> Result<JsonObject, ErrorData> {
+    ) -> JsonObject {
         let outcome = self
             .invoke(
                 tasks.result,
@@ -150,7 +151,7 @@ impl ToolServer {
                 cancel,
             )
             .await;
-        Ok(as_object(&self.tool_result(tasks.result, outcome)))
+        as_object(&self.tool_result(tasks.result, outcome))
     }
 
     /// The arguments of task function `index`: the task id as its first parameter.
