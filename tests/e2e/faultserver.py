@@ -341,10 +341,3 @@ def endless(server: FaultServer, declared: int, chunk: bytes = b" " * 65536) -> 
             server.note_body_sent(sent)
 
     return behave
-
-
-def unused_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

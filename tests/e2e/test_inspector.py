@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -20,7 +19,7 @@ import pytest
 
 import faultserver as fs
 from faultserver import FaultServer
-from harness import REPO, Backend, host_binary
+from harness import REPO, Backend, free_port, host_binary
 
 INSPECTOR = REPO / "node_modules" / "@modelcontextprotocol" / "inspector-cli" / "build" / "index.js"
 
@@ -137,8 +136,5 @@ def test_backend_failures_read_through_the_inspector(status: int, body: dict[str
 
 
 def test_a_backend_that_is_down_reads_through_the_inspector() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    found = error(call(f"http://127.0.0.1:{port}/api/v1", "list_operations"), "unavailable")
+    found = error(call(f"http://127.0.0.1:{free_port()}/api/v1", "list_operations"), "unavailable")
     assert found["status_code"] == 0, found

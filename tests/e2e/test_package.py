@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ import httpx
 import oras.provider
 import pytest
 
-from harness import REPO, Backend
+from harness import REPO, Backend, free_port
 from workflows import ToolSession
 
 LAYOUT = REPO / "target" / "oci"
@@ -49,9 +48,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if binary is None:
         pytest.fail("docker-registry is missing: run `make setup` (Debian's docker-registry package)")
     root = tmp_path_factory.mktemp("registry")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        address = f"127.0.0.1:{probe.getsockname()[1]}"
+    address = f"127.0.0.1:{free_port()}"
     config = root / "config.yml"
     config.write_text(
         f"version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"

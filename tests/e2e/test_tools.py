@@ -1,6 +1,5 @@
 """The tool surface as an MCP client sees it: names, schemas, annotations, and errors an agent can act on."""
 
-import socket
 from typing import Any
 
 import anyio
@@ -8,7 +7,7 @@ import jsonschema
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from harness import Backend
+from harness import Backend, free_port
 from workflows import ToolSession
 
 TOOLS = {
@@ -143,9 +142,7 @@ def test_unknown_tool_is_a_clear_error() -> None:
 
 
 def test_a_backend_that_is_down_gets_a_clear_error() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    closed_port = free_port()
 
     async def run() -> None:
         async with ToolSession.open(f"http://127.0.0.1:{closed_port}/api/v1", "legacy") as session:
