@@ -73,8 +73,8 @@ test-unit: component ## Unit tests: the component (native), the WIT-MCP bridge, 
 
 test-fuzz: ## Replay the fuzz targets' seeds and regressions plus 100 000 seeded mutations each (stable)
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
-	$(CARGO) clippy --profile native --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
-	$(CARGO) test --profile native --manifest-path fuzz/Cargo.toml
+	$(CARGO) clippy --profile quick --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
+	$(CARGO) test --profile quick --manifest-path fuzz/Cargo.toml
 
 FUZZ_TARGETS := responses config request_paths
 FUZZ_SECONDS ?= 60
