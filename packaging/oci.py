@@ -7,7 +7,7 @@ and the version as the tag and as `org.opencontainers.image.version`.
     python packaging/oci.py push OUT_DIR REFERENCE     # to a registry (`make publish`)
 
 The artifact has a single layer because wkg refuses any other: the WIT, with its docs, travels
-inside the component (`wasm-tools component wit` prints it). `SOURCE_DATE_EPOCH` (the Makefile
+inside the component (`jco wit` or `wasm-tools component wit` prints it). `SOURCE_DATE_EPOCH` (the Makefile
 passes the last commit's time) makes a rebuild of the same component give the same digest.
 """
 
@@ -26,6 +26,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 WIT = REPO / "wit" / "ktrdr.wit"
+# jco (`make setup-node`) prints a component's WIT, as `wasm-tools component wit` does.
+JCO = REPO / "node_modules" / ".bin" / "jco"
 
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_MEDIA_TYPE = "application/vnd.wasm.config.v0+json"
@@ -50,9 +52,7 @@ def wit_world() -> str:
 
 def imports_and_exports(component: Path) -> tuple[list[str], list[str]]:
     """The component's world imports and exports, named as wit-parser names them."""
-    wit = subprocess.run(
-        ["wasm-tools", "component", "wit", str(component)], check=True, capture_output=True, text=True
-    ).stdout
+    wit = subprocess.run([str(JCO), "wit", str(component)], check=True, capture_output=True, text=True).stdout
     items = re.findall(r"^  (import|export) ([^\s;]+?)(?:;|: )", wit, re.MULTILINE)
     return [name for kind, name in items if kind == "import"], [name for kind, name in items if kind == "export"]
 
