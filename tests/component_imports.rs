@@ -1,9 +1,10 @@
 //! The built component (`make component`): what it exports, what it imports, how big it
 //! is, and the doc comments it carries for hosts.
 //!
-//! Decodes `$CARGO_TARGET_DIR` (or `<workspace>/target`)`/wasm32-wasip2/component/ktrdr_tools.wasm`
-//! with `wit-component`, as `wasm-tools component wit` does.
+//! Decodes the component `make component` leaves in the target directory
+//! ([`artifacts::component`]) with `wit-component`, as `wasm-tools component wit` does.
 
+use backend_launcher::artifacts;
 use std::path::PathBuf;
 use wit_component::DecodedWasm;
 use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
@@ -52,18 +53,7 @@ const ALLOWED_IMPORT_PACKAGES: [&str; 1] = ["wasi:random/"];
 const MAX_COMPONENT_BYTES: u64 = 335 * 1000;
 
 fn component_path() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_relative() {
-                workspace.join(dir)
-            } else {
-                dir
-            }
-        })
-        .unwrap_or_else(|| workspace.join("target"));
-    target.join("wasm32-wasip2/component/ktrdr_tools.wasm")
+    artifacts::component().unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn component_bytes() -> Vec<u8> {
