@@ -58,8 +58,11 @@ impl ToolServer {
         };
         let task = match self.status_of(tasks, task_id, cancel).await {
             Ok(status) => task(tasks, task_id, &status),
-            Err(_) => Task::new(task_id, TaskStatus::Working, now(), now())
-                .with_poll_interval_ms(POLL_INTERVAL_MS),
+            Err(_) => {
+                let now = now();
+                Task::new(task_id, TaskStatus::Working, now.clone(), now)
+                    .with_poll_interval_ms(POLL_INTERVAL_MS)
+            }
         };
         CallToolResponse::Task(CreateTaskResult::new(task))
     }
