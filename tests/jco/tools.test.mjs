@@ -50,7 +50,7 @@ let api;
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ktrdr-jco-'));
-  const binary = process.env.KTRDR_BACKEND_BIN ?? new URL('target/release/ktrdr-backend', repo).pathname;
+  const binary = process.env.KTRDR_BACKEND_BIN ?? new URL('target/quick/ktrdr-backend', repo).pathname;
   backend = spawn(binary, [
     '--port', '0', '--seed-data',
     '--data-dir', join(dataDir, 'data'),

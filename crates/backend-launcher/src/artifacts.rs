@@ -71,7 +71,8 @@ fn binary(variable: &str, name: &str) -> Result<PathBuf> {
     };
     ensure!(
         path.is_file(),
-        "{} is missing: run `make build` (or set {variable})",
+        "{} is missing: run `make test-build` for the tests or `make build` for the benchmark \
+         (or set {variable})",
         path.display()
     );
     Ok(path)
