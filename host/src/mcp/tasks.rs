@@ -58,11 +58,7 @@ impl ToolServer {
         };
         let task = match self.status_of(tasks, task_id, cancel).await {
             Ok(status) => task(tasks, task_id, &status),
-            Err(_) => {
-                let now = now();
-                Task::new(task_id, TaskStatus::Working, now.clone(), now)
-                    .with_poll_interval_ms(POLL_INTERVAL_MS)
-            }
+            Err(_) => new_task(task_id, TaskStatus::Working, None),
         };
         CallToolResponse::Task(CreateTaskResult::new(task))
     }
@@ -177,13 +173,19 @@ fn task(tasks: &TaskFunctions, task_id: &str, status: &Value) -> Task {
         TaskState::Completed | TaskState::Failed => TaskStatus::Completed,
         TaskState::Cancelled => TaskStatus::Cancelled,
     };
-    let now = now();
-    let created = tasks.created_at(status).unwrap_or_else(|| now.clone());
-    let task = Task::new(task_id, state, created, now).with_poll_interval_ms(POLL_INTERVAL_MS);
+    let task = new_task(task_id, state, tasks.created_at(status));
     match tasks.message(status) {
         Some(message) => task.with_status_message(message),
         None => task,
     }
+}
+
+/// A task in `state`, updated now and created at `created` (now when not known), polled every
+/// [`POLL_INTERVAL_MS`].
+fn new_task(task_id: &str, state: TaskStatus, created: Option<String>) -> Task {
+    let now = now();
+    let created = created.unwrap_or_else(|| now.clone());
+    Task::new(task_id, state, created, now).with_poll_interval_ms(POLL_INTERVAL_MS)
 }
 
 /// The error result of a task whose work failed: what the status says went wrong.
