@@ -7,8 +7,9 @@ and the version as the tag and as `org.opencontainers.image.version`.
     python packaging/oci.py push OUT_DIR REFERENCE     # to a registry (`make publish`)
 
 The artifact has a single layer because wkg refuses any other: the WIT, with its docs, travels
-inside the component (`jco wit` or `wasm-tools component wit` prints it). `SOURCE_DATE_EPOCH` (the Makefile
-passes the last commit's time) makes a rebuild of the same component give the same digest.
+inside the component (`jco wit` or `wasm-tools component wit` prints it). `SOURCE_DATE_EPOCH`
+(the Makefile passes the last commit's time) makes a rebuild of the same component give the
+same digest.
 """
 
 from __future__ import annotations
